@@ -1,0 +1,1 @@
+"""The sameday command line."""

@@ -1,0 +1,1 @@
+"""Customer service: tracking codes, feedback, complaints, returns, compensation, outbox."""

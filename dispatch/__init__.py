@@ -1,0 +1,1 @@
+"""Dispatch: couriers and shifts, plan jobs, publishing, manifests, departure gate, replanning."""

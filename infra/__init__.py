@@ -1,0 +1,1 @@
+"""Infrastructure: settings, database, models, migrations, geocoding, error kinds."""

@@ -1,0 +1,1 @@
+"""Order intake: single and bulk orders, cut-off, idempotency, allocation to batches."""

@@ -1,0 +1,1 @@
+"""Per-family pieces of the OR-Tools model: one module per constraint family."""

@@ -1,0 +1,1 @@
+"""Live tracking: position pings, stop events, ETAs and projected lateness."""

@@ -1,0 +1,1 @@
+"""Warehouse: depots, stock batches, storage readings, holds, vehicles and inspections."""
