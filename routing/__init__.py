@@ -12,6 +12,7 @@ from routing.problem import (
     Visit,
     VisitKind,
 )
+from routing.search import PRESETS, SearchConfig
 from routing.solution import (
     Arrival,
     BreakTaken,
@@ -20,8 +21,10 @@ from routing.solution import (
     Unassigned,
     UnassignedReason,
 )
+from routing.solve import solve
 
 __all__ = [
+    "PRESETS",
     "Arrival",
     "Break",
     "BreakTaken",
@@ -29,6 +32,7 @@ __all__ = [
     "InvalidProblem",
     "PickupDelivery",
     "Problem",
+    "SearchConfig",
     "Solution",
     "TimeWindow",
     "Tour",
@@ -38,4 +42,5 @@ __all__ = [
     "Vehicle",
     "Visit",
     "VisitKind",
+    "solve",
 ]

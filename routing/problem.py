@@ -68,8 +68,8 @@ class Visit:
     goods_class: str | None = None
     # Higher is more important; only matters when not everything fits.
     priority: int = 0
-    # Explicit cost of leaving the visit unserved, in cost units; None derives it from priority.
-    drop_penalty: int | None = None
+    # Explicit cost of leaving the visit unserved, in currency; None derives it from priority.
+    drop_penalty: float | None = None
     # Restricts the visit to these vehicles (a parcel already loaded, a customer's favourite).
     allowed_vehicles: frozenset[str] | None = None
     # Set when the goods are already on that vehicle: no reload at a depot is needed.
@@ -166,9 +166,7 @@ class Problem:
     def incompatible(self, class_a: str | None, class_b: str | None, kind: Incompatibility) -> bool:
         if class_a is None or class_b is None:
             return False
-        return any(
-            k == kind and {a, b} == {class_a, class_b} for a, b, k in self.incompatibilities
-        )
+        return any(k == kind and {a, b} == {class_a, class_b} for a, b, k in self.incompatibilities)
 
 
 def _pad(values: tuple[int, ...], length: int) -> tuple[int, ...]:

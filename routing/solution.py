@@ -28,7 +28,8 @@ class UnassignedReason(enum.StrEnum):
 
 REASON_TEXT: dict[UnassignedReason, str] = {
     UnassignedReason.NO_VEHICLE_WITH_SKILL: "no vehicle has the skills it needs",
-    UnassignedReason.CAPACITY: "its demand exceeds the capacity of every vehicle allowed to take it",
+    UnassignedReason.CAPACITY: "its demand exceeds the capacity of every vehicle allowed "
+    "to take it",
     UnassignedReason.WINDOW_UNREACHABLE: "no vehicle can reach it inside its time window, "
     "even on a direct trip",
     UnassignedReason.ROUTE_DURATION: "even a direct trip would break the shift end or "

@@ -1,0 +1,84 @@
+"""How the search runs: named configurations turned into OR-Tools search parameters.
+
+The presets are chosen by measurement (benchmarks/solomon.py); a config is plain data so the
+benchmarks and the portfolio can name, compare and ship them to worker processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+_FIRST = routing_enums_pb2.FirstSolutionStrategy.Value
+_META = routing_enums_pb2.LocalSearchMetaheuristic.Value
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    name: str
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    # Iterated local search with ruin-and-recreate (SISR string removals) instead of or
+    # alongside the metaheuristic.
+    iterated_local_search: bool = False
+    ruin: str = "sisr"  # sisr | random_walk | spatially_close_routes
+    gls_lambda: float | None = None
+    # Operators that are off by default in OR-Tools.
+    extra_operators: tuple[str, ...] = ()
+    # Restrict local search to the closest neighbours of each node (0 = all).
+    neighbors_ratio: float = 1.0
+    use_full_propagation: bool = False
+
+
+BASELINE = SearchConfig(name="baseline")
+
+PRESETS: dict[str, SearchConfig] = {
+    "baseline": BASELINE,
+    "gls-savings": SearchConfig(name="gls-savings", first_solution="SAVINGS"),
+    "gls-lns": SearchConfig(
+        name="gls-lns",
+        extra_operators=("use_path_lns", "use_inactive_lns", "use_cross_exchange"),
+    ),
+    "ils-sisr": SearchConfig(
+        name="ils-sisr",
+        first_solution="SAVINGS",
+        metaheuristic="GREEDY_DESCENT",
+        iterated_local_search=True,
+    ),
+}
+
+DEFAULT = PRESETS["gls-savings"]
+
+
+def preset(name: str) -> SearchConfig:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        known = ", ".join(sorted(PRESETS))
+        raise ValueError(f"unknown search configuration {name!r}; known: {known}") from None
+
+
+def search_parameters(
+    config: SearchConfig, time_limit_s: float
+) -> pywrapcp.RoutingSearchParameters:
+    """The OR-Tools parameters for `config`, stopping after `time_limit_s` seconds."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = _FIRST.Value(config.first_solution)
+    params.local_search_metaheuristic = _META.Value(config.metaheuristic)
+    if config.gls_lambda is not None:
+        params.guided_local_search_lambda_coefficient = config.gls_lambda
+    for operator in config.extra_operators:
+        setattr(params.local_search_operators, operator, True)
+    if config.neighbors_ratio < 1.0:
+        params.ls_operator_neighbors_ratio = config.neighbors_ratio
+    params.use_full_propagation = config.use_full_propagation
+    if config.iterated_local_search:
+        params.use_iterated_local_search = True
+        ruin_params = params.iterated_local_search_parameters.ruin_recreate_parameters
+        strategy = ruin_params.ruin_strategies.add()
+        getattr(strategy, config.ruin).SetInParent()
+    seconds = int(time_limit_s)
+    params.time_limit.seconds = seconds
+    params.time_limit.nanos = int((time_limit_s - seconds) * 1e9)
+    return params

@@ -1,0 +1,123 @@
+"""Solves a Problem: prechecks, the OR-Tools search under a time limit, reasons for every drop."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.constraints.context import ModelContext
+from routing.costs import UNITS_PER_CURRENCY
+from routing.explain import explain_drops
+from routing.extract import extract_tours
+from routing.model import build_model
+from routing.prechecks import check_prefixes, precheck
+from routing.problem import InvalidProblem, Problem
+from routing.search import DEFAULT, SearchConfig, search_parameters
+from routing.solution import Solution, Unassigned, UnassignedReason
+from routing.warm_start import initial_assignment
+
+logger = logging.getLogger(__name__)
+
+# Called with (fraction of the time limit used, cost of the best plan so far or None).
+Progress = Callable[[float, float | None], None]
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float = 10.0,
+    initial_routes: Mapping[str, Sequence[str]] | None = None,
+    progress: Progress | None = None,
+    config: SearchConfig | None = None,
+    explain: bool = True,
+) -> Solution:
+    """The best plan found within `time_limit_s` (plus a short explanation budget).
+
+    Raises InvalidProblem only for a malformed problem (including fixed prefixes that cannot be
+    driven). Visits that cannot be served are listed in `Solution.unassigned` with a reason.
+    """
+    config = config or DEFAULT
+    started = time.monotonic()
+    rejected = precheck(problem)
+    check_prefixes(problem, rejected)
+    rejected_ids = {u.visit_id for u in rejected}
+    kept = _without(problem, rejected_ids)
+
+    ctx = build_model(kept)
+    params = search_parameters(config, time_limit_s)
+    if progress is not None:
+        _report_progress(ctx, progress, started, time_limit_s)
+    assignment = _search(ctx, params, initial_routes)
+    if assignment is None:
+        raise InvalidProblem("no plan satisfies the fixed prefixes and the vehicles' shifts")
+
+    tours = extract_tours(ctx, assignment)
+    served = {a.visit_id for tour in tours for a in tour.arrivals}
+    dropped = [v.id for v in kept.visits if v.id not in served]
+    search_s = time.monotonic() - started
+    explained: list[Unassigned] = []
+    if dropped and explain:
+        routes = {t.vehicle_id: list(t.visit_ids) for t in tours}
+        budget_s = min(5.0, max(0.5, 0.25 * time_limit_s))
+        explained = explain_drops(kept, dropped, routes, config, budget_s)
+    elif dropped:
+        explained = [Unassigned(v, UnassignedReason.DROPPED_FOR_PRIORITY) for v in dropped]
+    if progress is not None:
+        progress(1.0, sum(t.cost for t in tours))
+    return Solution(
+        tours=tuple(tours),
+        unassigned=tuple(rejected + explained),
+        cost=sum(t.cost for t in tours),
+        status=_status_name(ctx),
+        wall_time_s=time.monotonic() - started,
+        stats={
+            "objective": assignment.ObjectiveValue() / UNITS_PER_CURRENCY,
+            "search_s": search_s,
+            "visits": float(len(problem.visits)),
+            "dropped": float(len(dropped)),
+            "rejected_before_search": float(len(rejected)),
+        },
+    )
+
+
+def _without(problem: Problem, visit_ids: set[str]) -> Problem:
+    if not visit_ids:
+        return problem
+    return dataclasses.replace(
+        problem,
+        visits=tuple(v for v in problem.visits if v.id not in visit_ids),
+        pairs=tuple(p for p in problem.pairs if p.pickup_id not in visit_ids),
+    )
+
+
+def _search(
+    ctx: ModelContext,
+    params: pywrapcp.RoutingSearchParameters,
+    initial_routes: Mapping[str, Sequence[str]] | None,
+) -> pywrapcp.Assignment | None:
+    if initial_routes:
+        start = initial_assignment(ctx, initial_routes, params)
+        if start is not None:
+            return ctx.routing.SolveFromAssignmentWithParameters(start, params)
+    return ctx.routing.SolveWithParameters(params)
+
+
+def _report_progress(
+    ctx: ModelContext, progress: Progress, started: float, time_limit_s: float
+) -> None:
+    cost_var = ctx.routing.CostVar()
+
+    def on_solution() -> None:
+        fraction = min(1.0, (time.monotonic() - started) / max(time_limit_s, 1e-9))
+        progress(fraction, cost_var.Value() / UNITS_PER_CURRENCY)
+
+    ctx.routing.AddAtSolutionCallback(on_solution)
+
+
+def _status_name(ctx: ModelContext) -> str:
+    name: str = routing_enums_pb2.RoutingSearchStatus.Value.Name(ctx.routing.status())
+    return name.removeprefix("ROUTING_").lower()
