@@ -118,12 +118,12 @@ class GeodesicProvider:
                 f"geodesic matrices are computed pair by pair and are limited to "
                 f"{self.max_locations} locations, got {n}; use HaversineProvider for large sets"
             )
-        great_circle_m = np.zeros((n, n), dtype=np.float64)
+        geodesic_m = np.zeros((n, n), dtype=np.float64)
         for i in range(n):
             for j in range(i + 1, n):
                 metres = geodesic((lat[i], lng[i]), (lat[j], lng[j])).meters
-                great_circle_m[i, j] = great_circle_m[j, i] = metres
-        return travel_matrix(great_circle_m * profile.detour_factor, profile)
+                geodesic_m[i, j] = geodesic_m[j, i] = metres
+        return travel_matrix(geodesic_m * profile.detour_factor, profile)
 
 
 class OsrmTableProvider:
