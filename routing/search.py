@@ -74,11 +74,26 @@ def search_parameters(
         params.ls_operator_neighbors_ratio = config.neighbors_ratio
     params.use_full_propagation = config.use_full_propagation
     if config.iterated_local_search:
-        params.use_iterated_local_search = True
-        ruin_params = params.iterated_local_search_parameters.ruin_recreate_parameters
-        strategy = ruin_params.ruin_strategies.add()
-        getattr(strategy, config.ruin).SetInParent()
+        _set_ruin_and_recreate(params, config)
     seconds = int(time_limit_s)
     params.time_limit.seconds = seconds
     params.time_limit.nanos = int((time_limit_s - seconds) * 1e9)
     return params
+
+
+def _set_ruin_and_recreate(params: pywrapcp.RoutingSearchParameters, config: SearchConfig) -> None:
+    ils = params.iterated_local_search_parameters
+    params.use_iterated_local_search = True
+    strategy = ils.ruin_recreate_parameters.ruin_strategies.add()
+    if config.ruin == "sisr":
+        # Slack Induction by String Removals (Christiaens & Vanden Berghe 2020): their defaults.
+        strategy.sisr.max_removed_sequence_size = 10
+        strategy.sisr.avg_num_removed_visits = 10
+        strategy.sisr.bypass_factor = 0.01
+    elif config.ruin == "random_walk":
+        strategy.random_walk.num_removed_visits = 10
+    else:
+        strategy.spatially_close_routes.num_ruined_routes = 2
+    # Our costs are in millionths of a currency unit: fixed temperatures would be meaningless.
+    annealing = ils.reference_solution_acceptance_strategy.simulated_annealing
+    annealing.automatic_temperatures = True

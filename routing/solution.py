@@ -26,6 +26,18 @@ class UnassignedReason(enum.StrEnum):
     DROPPED_FOR_PRIORITY = "dropped_for_priority"
 
 
+# Reasons found after the search: the visit could be served alone, but not alongside the rest.
+DROP_REASONS = frozenset(
+    {
+        UnassignedReason.DROPPED_CAPACITY,
+        UnassignedReason.DROPPED_TIME_WINDOWS,
+        UnassignedReason.DROPPED_SHIFT_DURATION,
+        UnassignedReason.DROPPED_SKILLS,
+        UnassignedReason.DROPPED_INCOMPATIBILITY,
+        UnassignedReason.DROPPED_FOR_PRIORITY,
+    }
+)
+
 REASON_TEXT: dict[UnassignedReason, str] = {
     UnassignedReason.NO_VEHICLE_WITH_SKILL: "no vehicle has the skills it needs",
     UnassignedReason.CAPACITY: "its demand exceeds the capacity of every vehicle allowed "

@@ -17,10 +17,12 @@ from routing.model import build_model
 from routing.prechecks import check_prefixes, precheck
 from routing.problem import InvalidProblem, Problem
 from routing.search import DEFAULT, SearchConfig, search_parameters
-from routing.solution import Solution, Unassigned, UnassignedReason
+from routing.solution import DROP_REASONS, Solution, Unassigned, UnassignedReason
 from routing.warm_start import initial_assignment
 
 logger = logging.getLogger(__name__)
+
+_INVALID = routing_enums_pb2.RoutingSearchStatus.ROUTING_INVALID
 
 # Called with (fraction of the time limit used, cost of the best plan so far or None).
 Progress = Callable[[float, float | None], None]
@@ -52,35 +54,58 @@ def solve(
     if progress is not None:
         _report_progress(ctx, progress, started, time_limit_s)
     assignment = _search(ctx, params, initial_routes)
+    if assignment is None and ctx.routing.status() == _INVALID:
+        raise ValueError(f"OR-Tools rejected the search parameters of {config.name!r}")
     if assignment is None:
         raise InvalidProblem("no plan satisfies the fixed prefixes and the vehicles' shifts")
 
     tours = extract_tours(ctx, assignment)
     served = {a.visit_id for tour in tours for a in tour.arrivals}
-    dropped = [v.id for v in kept.visits if v.id not in served]
-    search_s = time.monotonic() - started
-    explained: list[Unassigned] = []
-    if dropped and explain:
-        routes = {t.vehicle_id: list(t.visit_ids) for t in tours}
-        budget_s = min(5.0, max(0.5, 0.25 * time_limit_s))
-        explained = explain_drops(kept, dropped, routes, config, budget_s)
-    elif dropped:
-        explained = [Unassigned(v, UnassignedReason.DROPPED_FOR_PRIORITY) for v in dropped]
+    dropped = [
+        Unassigned(v.id, UnassignedReason.DROPPED_FOR_PRIORITY)
+        for v in kept.visits
+        if v.id not in served
+    ]
     if progress is not None:
         progress(1.0, sum(t.cost for t in tours))
-    return Solution(
+    solution = Solution(
         tours=tuple(tours),
-        unassigned=tuple(rejected + explained),
+        unassigned=tuple(rejected + dropped),
         cost=sum(t.cost for t in tours),
         status=_status_name(ctx),
         wall_time_s=time.monotonic() - started,
         stats={
             "objective": assignment.ObjectiveValue() / UNITS_PER_CURRENCY,
-            "search_s": search_s,
+            "search_s": time.monotonic() - started,
             "visits": float(len(problem.visits)),
             "dropped": float(len(dropped)),
             "rejected_before_search": float(len(rejected)),
         },
+    )
+    if dropped and explain:
+        solution = explain_unassigned(problem, solution, config, explain_budget_s(time_limit_s))
+    return solution
+
+
+def explain_budget_s(time_limit_s: float) -> float:
+    """Time for naming binding constraints: a quarter of the search, between 0.5 s and 5 s."""
+    return min(5.0, max(0.5, 0.25 * time_limit_s))
+
+
+def explain_unassigned(
+    problem: Problem, solution: Solution, config: SearchConfig, budget_s: float
+) -> Solution:
+    """`solution` with the optimiser's drops given their binding constraint."""
+    dropped = [u.visit_id for u in solution.unassigned if u.reason in DROP_REASONS]
+    if not dropped:
+        return solution
+    rejected = [u for u in solution.unassigned if u.reason not in DROP_REASONS]
+    kept = _without(problem, {u.visit_id for u in rejected})
+    explained = explain_drops(kept, dropped, solution.routes(), config, budget_s)
+    return dataclasses.replace(
+        solution,
+        unassigned=tuple(rejected + explained),
+        wall_time_s=solution.wall_time_s + budget_s,
     )
 
 
