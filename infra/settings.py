@@ -1,0 +1,137 @@
+"""Settings: one pydantic-settings class read from SAMEDAY_* variables and an optional .env file.
+
+Sections are nested models; a variable names its section and field joined by one underscore:
+`SAMEDAY_DATABASE_URL`, `SAMEDAY_SECURITY_SECRET_KEY`, `SAMEDAY_OPERATION_CUTOFF`.
+Nothing here reads the environment at import time: entry points call `Settings()` once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import time
+from enum import StrEnum
+from typing import Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_KEY_CHARS = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class DatabaseSettings(BaseModel):
+    # A file in the working directory: the embedded mode needs no server.
+    url: str = "sqlite:///sameday.sqlite3"
+    echo: bool = False
+
+
+class SecuritySettings(BaseModel):
+    # Signs the access tokens (HS256). Required in production; generated per process otherwise.
+    secret_key: SecretStr | None = None
+    token_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_KEY_CHARS:
+            raise ValueError(f"must be at least {MIN_SECRET_KEY_CHARS} characters")
+        return value
+
+
+class PlanningSettings(BaseModel):
+    solver_time_limit_s: int = Field(default=10, ge=1, le=3600)
+
+
+class OperationSettings(BaseModel):
+    timezone: str = "Europe/Berlin"
+    # Orders received at or after this local time are delivered on the next operating day.
+    cutoff: time = time(18, 0)
+    # ISO weekday numbers (Monday is 1) on which couriers drive.
+    operating_weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5, 6})
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("operating_weekdays")
+    @classmethod
+    def _weekdays(cls, value: frozenset[int]) -> frozenset[int]:
+        if not value or not value <= set(range(1, 8)):
+            raise ValueError("must be a non-empty set of ISO weekdays 1..7")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class GeocoderSettings(BaseModel):
+    # A geopy service name such as "nominatim" or "photon"; None means coordinates are required.
+    provider: str | None = None
+    user_agent: str = "sameday"
+    api_key: SecretStr | None = None
+    domain: str | None = None
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SAMEDAY_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    _secret_key_generated: bool = PrivateAttr(default=False)
+
+    environment: Environment = Environment.DEVELOPMENT
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    planning: PlanningSettings = Field(default_factory=PlanningSettings)
+    operation: OperationSettings = Field(default_factory=OperationSettings)
+    geocoder: GeocoderSettings = Field(default_factory=GeocoderSettings)
+
+    @model_validator(mode="after")
+    def _secret_key_present(self) -> Self:
+        if self.security.secret_key is not None:
+            return self
+        if self.environment is Environment.PRODUCTION:
+            raise ValueError(
+                "SAMEDAY_SECURITY_SECRET_KEY must be set in production "
+                f"(at least {MIN_SECRET_KEY_CHARS} characters)"
+            )
+        generated = SecretStr(secrets.token_urlsafe(48))
+        self.security = self.security.model_copy(update={"secret_key": generated})
+        self._secret_key_generated = True
+        return self
+
+    @property
+    def secret_key_generated(self) -> bool:
+        """True when no key was configured and this process made one up (development only)."""
+        return self._secret_key_generated
+
+    @property
+    def secret_key(self) -> str:
+        key = self.security.secret_key
+        assert key is not None  # filled in by the validator
+        return key.get_secret_value()
