@@ -1,0 +1,83 @@
+"""User accounts: password hashing (argon2) and the use cases on users."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pwdlib import PasswordHash
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from infra.errors import Conflict, FieldProblem, Invalid, NotFound
+from infra.models import Role, User
+
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 256
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class WeakPassword(Invalid):
+    code = "weak_password"
+
+
+@cache
+def _hasher() -> PasswordHash:
+    return PasswordHash.recommended()
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against when the username is unknown, so both cases take the same time.
+    return _hasher().hash("not a real password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def register_user(session: Session, *, username: str, password: str, role: Role) -> User:
+    """Adds an account. Raises UsernameTaken, WeakPassword."""
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        raise WeakPassword(
+            f"the password for {username!r} must have {MIN_PASSWORD_CHARS} to "
+            f"{MAX_PASSWORD_CHARS} characters",
+            [FieldProblem("password", f"must have {MIN_PASSWORD_CHARS} to 256 characters")],
+        )
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UsernameTaken(f"the username {username!r} is already taken", username=username)
+    user = User(username=username, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = None
+    if "\x00" not in username:
+        user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        _hasher().verify(password, _dummy_hash())
+        return None
+    if not _hasher().verify(password, user.password_hash):
+        return None
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """Raises UserNotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(f"user {user_id} does not exist", user_id=user_id)
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))
