@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,8 +70,8 @@ def schedule_shift(
         courier_id=courier.id,
         vehicle_id=vehicle_id,
         day=day,
-        starts_at=datetime.combine(day, start, tzinfo=zone),
-        ends_at=datetime.combine(day, end, tzinfo=zone),
+        starts_at=datetime.combine(day, start, tzinfo=zone).astimezone(UTC),
+        ends_at=datetime.combine(day, end, tzinfo=zone).astimezone(UTC),
     )
     session.add(shift)
     session.flush()

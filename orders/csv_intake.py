@@ -286,4 +286,6 @@ def read_orders_csv(data: bytes) -> CsvOrders:
         draft = _draft(_Row(number, dict(zip(header, record, strict=True)), result.problems))
         if len(result.problems) == before:
             result.drafts.append((number, draft))
+    if not result.drafts and not result.problems:
+        raise InvalidCsv("the file has no order rows", [FieldProblem("file", "no data rows")])
     return result

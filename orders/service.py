@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -48,6 +48,13 @@ class Intake:
     service_day: ServiceDay
 
 
+@dataclass(frozen=True, slots=True)
+class FileIntake:
+    service_day: ServiceDay
+    # (CSV row number, order) in file order.
+    orders: list[tuple[int, Order]]
+
+
 class _LocationMissing(Exception):
     """Internal: why no coordinates could be had, before it becomes a single or a row error."""
 
@@ -88,8 +95,8 @@ def _window_rows(
 ) -> list[OrderWindow]:
     return [
         OrderWindow(
-            starts_at=datetime.combine(service_date, w.start, tzinfo=zone),
-            ends_at=datetime.combine(service_date, w.end, tzinfo=zone),
+            starts_at=datetime.combine(service_date, w.start, tzinfo=zone).astimezone(UTC),
+            ends_at=datetime.combine(service_date, w.end, tzinfo=zone).astimezone(UTC),
         )
         for w in windows
     ]
@@ -218,7 +225,7 @@ def take_order_file(
     operation: OperationSettings,
     geocoder: Geocoder | None,
     by_user_id: int | None = None,
-) -> list[Intake]:
+) -> FileIntake:
     """Takes in every order of a CSV file, or none: any bad row refuses the whole file.
 
     Raises InvalidCsv, InvalidOrderRows (listing every bad row), GeocoderUnavailable.
@@ -227,7 +234,7 @@ def take_order_file(
     problems = list(parsed.problems)
     day = _service_day(received_at, operation)
     missing_depots = _missing_depots(session, (d.depot_id for _, d in parsed.drafts))
-    accepted = []
+    accepted: list[tuple[int, Order]] = []
     for row, draft in parsed.drafts:
         row_problems = rules.draft_problems(draft)
         row_problems += _timing_problems(draft.windows, day, operation, received_at)
@@ -242,17 +249,16 @@ def take_order_file(
             column = "lat" if missing.kind is CoordinatesRequired else "address"
             problems.append(FieldProblem(column, missing.reason, row))
             continue
-        accepted.append(
-            _new_order(
-                draft,
-                point=point,
-                source=source,
-                day=day,
-                received_at=received_at,
-                zone=operation.zone,
-                by_user_id=by_user_id,
-            )
+        order = _new_order(
+            draft,
+            point=point,
+            source=source,
+            day=day,
+            received_at=received_at,
+            zone=operation.zone,
+            by_user_id=by_user_id,
         )
+        accepted.append((row, order))
     if problems:
         rows = len({p.row for p in problems})
         problems.sort(key=lambda p: (p.row or 0, p.field))
@@ -260,9 +266,9 @@ def take_order_file(
             f"{len(problems)} problem(s) in {rows} row(s); no order from the file was taken",
             problems,
         )
-    session.add_all(accepted)
+    session.add_all(order for _, order in accepted)
     session.flush()
-    return [Intake(order, day) for order in accepted]
+    return FileIntake(day, accepted)
 
 
 def get_order(session: Session, order_id: int) -> Order:

@@ -1,0 +1,122 @@
+"""Who is calling: JWT access tokens (HS256) and the role checks every endpoint declares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import jwt
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from api.deps import NowDep, SessionDep, SettingsDep
+from api.errors import NotAuthenticated
+from api.schemas.common import MAX_ID
+from dispatch import couriers
+from infra.errors import Forbidden
+from infra.models import Role, User
+from infra.settings import Settings
+
+ALGORITHM = "HS256"
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+class RoleDenied(Forbidden):
+    code = "role_denied"
+    title = "Your role may not do this"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: int
+    username: str
+    role: Role
+    # Set for couriers: what they may see is limited to their own shifts, routes and vehicles.
+    courier_id: int | None = None
+
+
+def issue_token(settings: Settings, user: User, *, now: datetime) -> tuple[str, int]:
+    """A signed access token for `user` and its lifetime in seconds."""
+    ttl_s = settings.security.token_ttl_s
+    claims = {
+        "sub": str(user.id),
+        "role": user.role.value,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_s),
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), ttl_s
+
+
+def _invalid(detail: str) -> NotAuthenticated:
+    return NotAuthenticated("invalid_token", detail)
+
+
+def current_actor(
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> Actor:
+    """The signed-in user; raises NotAuthenticated for a missing, expired or forged token."""
+    if not token:
+        raise NotAuthenticated("not_authenticated", "sign in: send 'Authorization: Bearer <token>'")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            # Expiry is checked below against the request clock, the one every rule uses.
+            options={
+                "require": ["exp", "iat", "sub", "role"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
+        )
+    except jwt.PyJWTError:
+        raise _invalid("the access token is not valid") from None
+    expires = claims["exp"]
+    if not isinstance(expires, int | float) or expires <= now.timestamp():
+        raise _invalid("the access token has expired; request a new one")
+    subject = str(claims["sub"])
+    if not subject.isdigit() or not 1 <= int(subject) <= MAX_ID:
+        raise _invalid("the access token is not valid")
+    user = session.get(User, int(subject))
+    if user is None or not user.is_active or user.role.value != claims["role"]:
+        raise _invalid("the access token no longer matches an active account")
+    courier_id = None
+    if user.role is Role.COURIER:
+        courier = couriers.courier_of_user(session, user.id)
+        courier_id = courier.id if courier is not None else None
+    return Actor(user_id=user.id, username=user.username, role=user.role, courier_id=courier_id)
+
+
+class Allow:
+    """Dependency admitting only the given roles: every protected route declares one."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        if actor.role not in self.roles:
+            allowed = ", ".join(sorted(role.value for role in self.roles))
+            raise RoleDenied(
+                f"a {actor.role.value} may not do this; allowed: {allowed}", role=actor.role.value
+            )
+        return actor
+
+
+AdminActor = Annotated[Actor, Depends(Allow(Role.ADMIN))]
+DispatchActor = Annotated[Actor, Depends(Allow(Role.DISPATCHER, Role.ADMIN))]
+StaffActor = Annotated[Actor, Depends(Allow(Role.DISPATCHER, Role.ADMIN, Role.COURIER))]
+
+
+def courier_scope(actor: Actor) -> int | None:
+    """The courier id to restrict reads to, or None for dispatchers and admins.
+
+    A courier account not yet enlisted as a courier sees nothing (id 0 matches no row).
+    """
+    if actor.role is not Role.COURIER:
+        return None
+    return actor.courier_id or 0

@@ -1,0 +1,114 @@
+"""Vehicles, couriers and shifts; couriers see only their own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+
+from api.auth import DispatchActor, StaffActor, courier_scope
+from api.deps import IdPath, IdQuery, SessionDep, SettingsDep
+from api.schemas.fleet import (
+    CourierIn,
+    CourierOut,
+    ShiftIn,
+    ShiftOut,
+    VehicleIn,
+    VehicleOut,
+    VehiclePatch,
+)
+from dispatch import couriers, fleet, shifts
+from infra.models import VehicleStatus
+
+router = APIRouter(tags=["fleet"])
+
+
+@router.post("/vehicles", status_code=201)
+def register_vehicle(payload: VehicleIn, session: SessionDep, _actor: DispatchActor) -> VehicleOut:
+    """Dispatchers and admins."""
+    return VehicleOut.of(fleet.register_vehicle(session, payload.to_spec()))
+
+
+@router.get("/vehicles")
+def list_vehicles(
+    session: SessionDep, _actor: DispatchActor, status: VehicleStatus | None = None
+) -> list[VehicleOut]:
+    """Dispatchers and admins."""
+    return [VehicleOut.of(v) for v in fleet.list_vehicles(session, status=status)]
+
+
+@router.get("/vehicles/{vehicle_id}")
+def get_vehicle(vehicle_id: IdPath, session: SessionDep, actor: StaffActor) -> VehicleOut:
+    """Dispatchers and admins; a courier only a vehicle of their own shift or route."""
+    return VehicleOut.of(fleet.get_vehicle(session, vehicle_id, as_courier=courier_scope(actor)))
+
+
+@router.patch("/vehicles/{vehicle_id}")
+def change_vehicle(
+    vehicle_id: IdPath, payload: VehiclePatch, session: SessionDep, _actor: DispatchActor
+) -> VehicleOut:
+    """Dispatchers and admins: e.g. take a vehicle out of service."""
+    return VehicleOut.of(fleet.change_vehicle(session, vehicle_id, payload.to_changes()))
+
+
+@router.post("/couriers", status_code=201)
+def enlist_courier(payload: CourierIn, session: SessionDep, _actor: DispatchActor) -> CourierOut:
+    """Dispatchers and admins: makes a user with the courier role a courier."""
+    courier = couriers.enlist_courier(
+        session,
+        user_id=payload.user_id,
+        name=payload.name,
+        phone=payload.phone,
+        depot_id=payload.depot_id,
+    )
+    return CourierOut.of(courier)
+
+
+@router.get("/couriers")
+def list_couriers(session: SessionDep, _actor: DispatchActor) -> list[CourierOut]:
+    """Dispatchers and admins."""
+    return [CourierOut.of(c) for c in couriers.list_couriers(session)]
+
+
+@router.get("/couriers/{courier_id}")
+def get_courier(courier_id: IdPath, session: SessionDep, actor: StaffActor) -> CourierOut:
+    """Dispatchers and admins; a courier only themself."""
+    courier = couriers.get_courier(session, courier_id, as_courier=courier_scope(actor))
+    return CourierOut.of(courier)
+
+
+@router.post("/shifts", status_code=201)
+def schedule_shift(
+    payload: ShiftIn, session: SessionDep, settings: SettingsDep, _actor: DispatchActor
+) -> ShiftOut:
+    """Dispatchers and admins; start and end are local times on the day."""
+    shift = shifts.schedule_shift(
+        session,
+        courier_id=payload.courier_id,
+        day=payload.day,
+        start=payload.start,
+        end=payload.end,
+        vehicle_id=payload.vehicle_id,
+        operation=settings.operation,
+    )
+    return ShiftOut.of(shift)
+
+
+@router.get("/shifts")
+def list_shifts(
+    session: SessionDep,
+    actor: StaffActor,
+    day: date | None = None,
+    courier_id: IdQuery = None,
+) -> list[ShiftOut]:
+    """Dispatchers and admins; a courier gets only their own shifts."""
+    scope = courier_scope(actor)
+    if scope is not None:
+        courier_id = scope
+    return [ShiftOut.of(s) for s in shifts.list_shifts(session, day=day, courier_id=courier_id)]
+
+
+@router.get("/shifts/{shift_id}")
+def get_shift(shift_id: IdPath, session: SessionDep, actor: StaffActor) -> ShiftOut:
+    """Dispatchers and admins; a courier only their own shift."""
+    return ShiftOut.of(shifts.get_shift(session, shift_id, as_courier=courier_scope(actor)))

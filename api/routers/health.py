@@ -1,0 +1,22 @@
+"""Liveness and database reachability; the one endpoint open to anonymous callers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from api.deps import SessionDep
+from api.schemas.common import ResponseModel
+
+router = APIRouter(tags=["health"])
+
+
+class Health(ResponseModel):
+    status: str
+
+
+@router.get("/health")
+def health(session: SessionDep) -> Health:
+    """Public: answers when the process is up and the database answers a query."""
+    session.execute(text("SELECT 1"))
+    return Health(status="ok")
