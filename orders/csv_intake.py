@@ -49,9 +49,12 @@ REQUIRED_COLUMNS = ("recipient_name", "weight_kg")
 
 @dataclass(frozen=True, slots=True)
 class CsvOrders:
-    # (row number, draft) for every row that parsed; rows with problems are left out.
+    # (row number, draft) for every row; a cell that did not parse is left at its default.
     drafts: list[tuple[int, OrderDraft]]
     problems: list[FieldProblem] = field(default_factory=list)
+
+    def bad_columns(self, row: int) -> set[str]:
+        return {p.field for p in self.problems if p.row == row}
 
 
 class _Row:
@@ -282,10 +285,8 @@ def read_orders_csv(data: bytes) -> CsvOrders:
                 )
             )
             continue
-        before = len(result.problems)
         draft = _draft(_Row(number, dict(zip(header, record, strict=True)), result.problems))
-        if len(result.problems) == before:
-            result.drafts.append((number, draft))
+        result.drafts.append((number, draft))
     if not result.drafts and not result.problems:
         raise InvalidCsv("the file has no order rows", [FieldProblem("file", "no data rows")])
     return result

@@ -211,6 +211,9 @@ def take_order(
     return Intake(order, day)
 
 
+_LOCATION_COLUMNS = frozenset({"lat", "lng", "address"})
+
+
 def _csv_column(field: str) -> str:
     """The CSV column a rule's field path points at."""
     name = field.split("[", 1)[0]
@@ -240,8 +243,16 @@ def take_order_file(
         row_problems += _timing_problems(draft.windows, day, operation, received_at)
         if draft.depot_id in missing_depots:
             row_problems.append(FieldProblem("depot_id", f"depot {draft.depot_id} does not exist"))
-        if row_problems:
-            problems += [FieldProblem(_csv_column(p.field), p.reason, row) for p in row_problems]
+        # A cell that did not parse is reported once, not again by the rules it then fails.
+        bad = parsed.bad_columns(row)
+        if bad & _LOCATION_COLUMNS:
+            bad |= _LOCATION_COLUMNS
+        problems += [
+            FieldProblem(column, p.reason, row)
+            for p in row_problems
+            if (column := _csv_column(p.field)) not in bad
+        ]
+        if bad or row_problems:
             continue
         try:
             point, source = _locate(draft.lat, draft.lng, draft.address, geocoder)
