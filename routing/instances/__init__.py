@@ -6,12 +6,12 @@ from routing.instances.city import (
     CityDay,
     Depot,
     District,
-    FleetVehicle,
     Order,
     Parcel,
     city_problem,
     generate_city_day,
 )
+from routing.instances.fleet import FleetVehicle, Shift, VehicleKind
 from routing.instances.solomon import (
     SCALE,
     BestKnown,
@@ -34,7 +34,9 @@ __all__ = [
     "FleetVehicle",
     "Order",
     "Parcel",
+    "Shift",
     "SolomonInstance",
+    "VehicleKind",
     "city_problem",
     "generate_city_day",
     "instance_class",

@@ -1,8 +1,8 @@
 """Synthetic same-day delivery days around a real city: plain records and the routing Problem.
 
 Orders cluster in a dense centre and a handful of suburbs, most book a two-hour slot between 9:00
-and 21:00 and some accept any time, parcels vary in weight and size, and a share is chilled. The
-fleet mixes vans, cars and refrigerated vans on early, middle and late shifts with a lunch break.
+and 21:00 and some accept any time, parcels vary in weight and size, and a share is chilled
+(offered only in slots a refrigerated van is on shift for). The fleet is in `fleet.py`.
 Everything comes from one seeded numpy generator, so a (size, seed) pair is a fixed instance.
 The records are deliberately plain (no routing types) so demo data can be seeded from them.
 """
@@ -14,18 +14,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.matrix import HaversineProvider, MatrixProvider, SpeedProfile
+from routing.instances.fleet import (
+    CHILLED,
+    HOUR_S,
+    PROFILES,
+    FleetVehicle,
+    generate_fleet,
+    shift_of,
+)
+from routing.matrix import HaversineProvider, MatrixProvider
 from routing.problem import Break, Problem, TimeWindow, Vehicle, Visit
 
-HOUR_S = 3600
 DIMENSIONS = ("weight_g", "volume_cm3", "parcels")
-CHILLED = "chilled"
 # Two-hour delivery slots a customer can book, as (start_s, end_s) since midnight.
 SLOTS = tuple((h * HOUR_S, (h + 2) * HOUR_S) for h in range(9, 21, 2))
 # Evening slots are booked more often: people are at home.
 SLOT_WEIGHTS = (0.14, 0.14, 0.14, 0.16, 0.20, 0.22)
 ALL_DAY = (9 * HOUR_S, 21 * HOUR_S)
-LUNCH_S = 30 * 60
 KM_PER_DEG_LAT = 111.195
 
 
@@ -103,58 +108,6 @@ class Order:
 
 
 @dataclass(frozen=True, slots=True)
-class VehicleKind:
-    name: str
-    profile: str  # speed profile name
-    weight_g: int
-    volume_cm3: int
-    parcels: int
-    cost_per_km: float
-    cost_per_hour: float
-    fixed_cost: float
-    chilled: bool = False
-
-
-VAN = VehicleKind("van", "van", 800_000, 8_000_000, 120, 0.35, 22.0, 40.0)
-CAR = VehicleKind("car", "car", 250_000, 1_500_000, 40, 0.20, 18.0, 25.0)
-REEFER = VehicleKind("refrigerated_van", "van", 600_000, 5_000_000, 80, 0.45, 24.0, 55.0, True)
-
-PROFILES = (
-    SpeedProfile("car", speed_kmh=30.0, detour_factor=1.35),
-    SpeedProfile("van", speed_kmh=25.0, detour_factor=1.35),
-)
-
-# (name, start, end) of the shifts, in seconds since midnight; the late one covers 19-21 slots.
-SHIFTS = (
-    ("early", 8 * HOUR_S, 16 * HOUR_S + 1800),
-    ("middle", 10 * HOUR_S, 18 * HOUR_S + 1800),
-    ("late", 12 * HOUR_S + 1800, 21 * HOUR_S + 2700),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class FleetVehicle:
-    ref: str
-    kind: str
-    depot_ref: str
-    profile: str
-    capacity_weight_g: int
-    capacity_volume_cm3: int
-    capacity_parcels: int
-    cost_per_km: float
-    cost_per_hour: float
-    fixed_cost: float
-    shift: str
-    shift_start_s: int
-    shift_end_s: int
-    # The lunch break of LUNCH_S must start inside this window.
-    break_start_s: int
-    break_end_s: int
-    break_duration_s: int
-    chilled: bool
-
-
-@dataclass(frozen=True, slots=True)
 class CityDay:
     city: str
     seed: int
@@ -183,9 +136,14 @@ def generate_city_day(
         Depot(ref=f"D{k + 1}", name=name, lat=lat, lng=lng)
         for k, (name, lat, lng) in enumerate(city.depots[: 2 if two_depots else 1])
     )
-    orders = _orders(rng, n_orders, city, chilled_share, all_day_share)
-    vehicles = _fleet(rng, n_vehicles, depots, needs_chilled=any(o.chilled for o in orders))
-    return CityDay(city=city.name, seed=seed, depots=depots, orders=orders, vehicles=vehicles)
+    fleet = generate_fleet(rng, n_vehicles, tuple(d.ref for d in depots), chilled=chilled_share > 0)
+    # Chilled delivery is only offered in slots a refrigerated van is on shift for.
+    reefer_shifts = [shift_of(v) for v in fleet if v.chilled]
+    chilled_slots = tuple(
+        k for k, slot in enumerate(SLOTS) if any(s.covers(slot) for s in reefer_shifts)
+    )
+    orders = _orders(rng, n_orders, city, chilled_share, all_day_share, chilled_slots)
+    return CityDay(city=city.name, seed=seed, depots=depots, orders=orders, vehicles=fleet)
 
 
 def city_problem(day: CityDay, provider: MatrixProvider | None = None) -> Problem:
@@ -234,17 +192,27 @@ def city_problem(day: CityDay, provider: MatrixProvider | None = None) -> Proble
 
 
 def _orders(
-    rng: np.random.Generator, n: int, city: City, chilled_share: float, all_day_share: float
+    rng: np.random.Generator,
+    n: int,
+    city: City,
+    chilled_share: float,
+    all_day_share: float,
+    chilled_slots: tuple[int, ...],
 ) -> tuple[Order, ...]:
     weights = np.asarray([d.weight for d in city.districts])
     district_of = rng.choice(len(city.districts), size=n, p=weights / weights.sum())
     north_km = rng.normal(size=n)
     east_km = rng.normal(size=n)
     all_day = rng.random(n) < all_day_share
-    slot_of = rng.choice(len(SLOTS), size=n, p=np.asarray(SLOT_WEIGHTS) / sum(SLOT_WEIGHTS))
+    slot_weights = np.asarray(SLOT_WEIGHTS)
+    slot_of = rng.choice(len(SLOTS), size=n, p=slot_weights / slot_weights.sum())
     # Service takes 2 to 8 minutes, in 10 s steps.
     service_s = rng.integers(12, 49, size=n) * 10
     chilled = rng.random(n) < chilled_share
+    if chilled_slots:
+        allowed = slot_weights[list(chilled_slots)]
+        chilled_slot_of = rng.choice(chilled_slots, size=n, p=allowed / allowed.sum())
+        slot_of = np.where(chilled, chilled_slot_of, slot_of)
     parcel_count = rng.choice([1, 2, 3, 4], size=n, p=[0.7, 0.2, 0.07, 0.03])
 
     orders = []
@@ -279,44 +247,3 @@ def _parcel(rng: np.random.Generator) -> Parcel:
         weight_g=int(rng.uniform(kg_low, kg_high) * 1000),
         volume_cm3=int(rng.uniform(l_low, l_high) * 1000),
     )
-
-
-def _fleet(
-    rng: np.random.Generator, n: int, depots: tuple[Depot, ...], *, needs_chilled: bool
-) -> tuple[FleetVehicle, ...]:
-    # Roughly 55 % vans, 25 % cars, 20 % refrigerated vans; at least one of the last when needed.
-    n_reefer = max(round(0.2 * n), 1 if needs_chilled else 0)
-    n_car = min(round(0.25 * n), n - n_reefer)
-    kinds = [REEFER] * n_reefer + [CAR] * n_car + [VAN] * (n - n_reefer - n_car)
-    # Shifts rotate early, middle, late, starting at a random offset per kind's block.
-    offset = int(rng.integers(len(SHIFTS)))
-    counters: dict[str, int] = {}
-    vehicles = []
-    for k, kind in enumerate(kinds):
-        counters[kind.name] = counters.get(kind.name, 0) + 1
-        shift_name, start_s, end_s = SHIFTS[(k + offset) % len(SHIFTS)]
-        # Lunch starts between 3.5 and 5 hours into the shift.
-        break_start_s = start_s + 3 * HOUR_S + 1800
-        prefix = {"van": "VAN", "car": "CAR", "refrigerated_van": "REF"}[kind.name]
-        vehicles.append(
-            FleetVehicle(
-                ref=f"{prefix}-{counters[kind.name]:02d}",
-                kind=kind.name,
-                depot_ref=depots[k % len(depots)].ref,
-                profile=kind.profile,
-                capacity_weight_g=kind.weight_g,
-                capacity_volume_cm3=kind.volume_cm3,
-                capacity_parcels=kind.parcels,
-                cost_per_km=kind.cost_per_km,
-                cost_per_hour=kind.cost_per_hour,
-                fixed_cost=kind.fixed_cost,
-                shift=shift_name,
-                shift_start_s=start_s,
-                shift_end_s=end_s,
-                break_start_s=break_start_s,
-                break_end_s=break_start_s + 90 * 60,
-                break_duration_s=LUNCH_S,
-                chilled=kind.chilled,
-            )
-        )
-    return tuple(vehicles)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from routing.instances import TALLINN, city_problem, generate_city_day
-from routing.instances.city import ALL_DAY, CHILLED, DIMENSIONS, SLOTS
+from routing.instances.city import ALL_DAY, DIMENSIONS, SLOTS
+from routing.instances.fleet import CHILLED, shift_of
 
 
 def test_same_seed_gives_the_same_day_and_matrices():
@@ -84,3 +85,14 @@ def test_two_depots_split_the_fleet():
 def test_a_day_without_vehicles_is_refused():
     with pytest.raises(ValueError, match="at least one vehicle"):
         generate_city_day(10, 0)
+
+
+@pytest.mark.parametrize("n_vehicles", [1, 3, 5, 50])
+def test_every_chilled_order_falls_inside_some_refrigerated_shift(n_vehicles):
+    day = generate_city_day(200, n_vehicles, seed=4)
+    reefers = [shift_of(v) for v in day.vehicles if v.chilled]
+    assert reefers
+    for order in day.orders:
+        if order.chilled:
+            window = (order.window_start_s, order.window_end_s)
+            assert order.all_day or any(s.covers(window) for s in reefers)
