@@ -223,7 +223,7 @@ def test_an_address_the_geocoder_does_not_know_is_a_422(app, client, dispatcher)
 
 def test_a_geocoder_outage_is_a_503_not_a_500(app, client, dispatcher, session):
     class Broken:
-        def locate(self, address):
+        def locate(self, _address):
             raise GeocoderUnavailable("the geocoder (test) did not answer", geocoder="test")
 
     app.dependency_overrides[get_geocoder] = lambda: Broken()
@@ -276,9 +276,7 @@ def test_the_same_key_with_a_different_body_is_a_409(client, dispatcher, session
     assert order_count(session) == 1
 
 
-def test_a_failed_submission_leaves_its_key_free_for_a_corrected_retry(
-    client, dispatcher, session
-):
+def test_a_failed_submission_leaves_its_key_free_for_a_corrected_retry(client, dispatcher, session):
     headers = dispatcher | {"Idempotency-Key": "fix-and-retry"}
     bad = client.post("/orders", json=order_payload(depot_id=999), headers=headers)
 
@@ -352,9 +350,7 @@ def test_a_bulk_csv_with_bad_rows_writes_nothing_and_reports_every_bad_row(
     assert order_count(session) == 0
 
 
-def test_a_bulk_csv_without_a_geocoder_reports_rows_needing_coordinates(
-    client, dispatcher, session
-):
+def test_a_bulk_csv_without_a_geocoder_reports_rows_needing_coordinates(client, dispatcher):
     text = CSV_HEADER + csv_row("G-1", lat="", lng="", address="Alexanderplatz 1, Berlin")
 
     response = upload(client, dispatcher, text)
