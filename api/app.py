@@ -30,13 +30,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        ensure_schema_current(engine)
-        if settings.secret_key_generated:
-            log.warning(
-                "SAMEDAY_SECURITY_SECRET_KEY is not set: tokens are signed with a random key "
-                "for this process and stop working when it restarts"
-            )
         try:
+            ensure_schema_current(engine)
+            if settings.secret_key_generated:
+                log.warning(
+                    "SAMEDAY_SECURITY_SECRET_KEY is not set: tokens are signed with a random key "
+                    "for this process and stop working when it restarts"
+                )
             yield
         finally:
             engine.dispose()
