@@ -17,6 +17,11 @@ from infra.settings import Settings
 app = typer.Typer(help="User accounts.", no_args_is_help=True)
 
 
+@app.callback()
+def accounts_group() -> None:
+    """User accounts: dispatchers, couriers and admins."""
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
