@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from api.app import PUBLIC_PATHS
 from api.auth import Allow
-from infra.models import Role, User
+from infra.models import Courier, Role, User
 from tests.factories import (
     PASSWORD,
     auth_headers,
@@ -41,7 +42,7 @@ def concrete_path(route: APIRoute) -> str:
     return route.path.format(**dict.fromkeys(route.param_convertors, "1"))
 
 
-def _user_of(session, courier) -> User:
+def _user_of(session: Session, courier: Courier) -> User:
     return session.get_one(User, courier.user_id)
 
 
@@ -58,7 +59,7 @@ def test_anonymous_callers_are_denied_everything_but_health_and_docs(client, app
     for route in api_routes(app):
         if route.path in PUBLIC_PATHS:
             continue
-        for method in route.methods:
+        for method in route.methods or ():
             response = client.request(method, concrete_path(route))
             assert response.status_code == 401, (method, route.path, response.text)
             assert response.headers["WWW-Authenticate"] == "Bearer"

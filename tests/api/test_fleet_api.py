@@ -13,7 +13,7 @@ def dispatcher(session, settings):
     return auth_headers(settings, make_user(session, role=Role.DISPATCHER))
 
 
-def vehicle_body(**overrides):
+def vehicle_body(**overrides: object) -> dict[str, object]:
     return {
         "code": "V-100",
         "type": "van",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from api.deps import get_geocoder
 from infra.geocoding import GeocoderUnavailable
@@ -29,8 +30,8 @@ def dispatcher(session, settings):
     return auth_headers(settings, make_user(session, role=Role.DISPATCHER))
 
 
-def order_count(session) -> int:
-    return session.scalar(select(func.count()).select_from(Order))
+def order_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Order)) or 0
 
 
 def fields_of(response) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Any
 
 import pytest
 
@@ -17,8 +18,8 @@ from tests.factories import FakeGeocoder, make_order
 OPERATION = OperationSettings(timezone="Europe/Berlin")
 
 
-def draft(**overrides) -> OrderDraft:
-    values = {
+def draft(**overrides: Any) -> OrderDraft:
+    values: dict[str, Any] = {
         "recipient_name": "Ada",
         "parcels": (ParcelDraft(1000, 2000, 1),),
         "lat": 52.5,
