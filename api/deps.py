@@ -36,7 +36,9 @@ def get_geocoder(request: Request) -> Geocoder | None:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction ends (commits) before the response is sent, so a client
+# never sees a success whose commit then fails.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
 GeocoderDep = Annotated[Geocoder | None, Depends(get_geocoder)]
 # Path ids are bounded so that no input can overflow a database integer.
