@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
-from api.errors import install_error_handlers
+from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.routers import accounts, depots, fleet, health, orders, routes
+from api.schemas.common import Problem
 from infra.db import make_engine, make_session_factory
 from infra.geocoding import make_geocoder
 from infra.migrate import ensure_schema_current
@@ -21,6 +23,22 @@ log = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset(
     {"/health", "/auth/token", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 )
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for status, description in [
+        (401, "No valid bearer token"),
+        (403, "The caller's role may not do this"),
+        (404, "Unknown id, or an object the caller may not see"),
+        (409, "Conflicts with the current state (the detail says what blocks it)"),
+        (422, "Invalid input: `errors` lists every field and reason"),
+    ]
+}
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -46,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Same-day courier delivery: orders, fleet, routes and tracking.",
         version="0.1.0",
         lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -53,3 +53,8 @@ def _apply_sqlite_fixes(engine: Engine, *, foreign_keys: bool) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def ping(session: Session) -> None:
+    """Raises if the database does not answer a trivial query."""
+    session.execute(text("SELECT 1"))

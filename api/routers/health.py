@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from api.deps import SessionDep
 from api.schemas.common import ResponseModel
+from infra.db import ping
 
 router = APIRouter(tags=["health"])
 
@@ -18,5 +18,5 @@ class Health(ResponseModel):
 @router.get("/health")
 def health(session: SessionDep) -> Health:
     """Public: answers when the process is up and the database answers a query."""
-    session.execute(text("SELECT 1"))
+    ping(session)
     return Health(status="ok")

@@ -75,3 +75,23 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lng = Annotated[float, Field(ge=-180, le=180)]
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
+
+
+class FieldError(ResponseModel):
+    field: str
+    reason: str
+    row: int | None = None
+
+
+class Problem(ResponseModel):
+    """An RFC 9457 problem; the ids involved in a refusal appear as extra members."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
