@@ -22,6 +22,7 @@ from routing.solution import (
     UnassignedReason,
 )
 from routing.solve import solve
+from routing.validation import Violation, ViolationKind, assert_valid, validate
 
 __all__ = [
     "PRESETS",
@@ -40,7 +41,11 @@ __all__ = [
     "Unassigned",
     "UnassignedReason",
     "Vehicle",
+    "Violation",
+    "ViolationKind",
     "Visit",
     "VisitKind",
+    "assert_valid",
     "solve",
+    "validate",
 ]

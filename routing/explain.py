@@ -45,16 +45,19 @@ def explain_drops(
     remaining = list(dropped)
     explained: list[Unassigned] = []
     deadline = time.monotonic() + budget_s
+    examined = 0
     for index, (reason, relax) in enumerate(families):
         left = deadline - time.monotonic()
         if not remaining or left <= 0.05:
             break
+        examined += 1
         fits = _fits_when_relaxed(
             problem, remaining, routes, relax, config, left / (len(families) - index)
         )
         explained += [Unassigned(visit_id, reason) for visit_id in remaining if visit_id in fits]
         remaining = [visit_id for visit_id in remaining if visit_id not in fits]
-    explained += [Unassigned(v, UnassignedReason.DROPPED_FOR_PRIORITY) for v in remaining]
+    detail = "" if examined == len(families) else "not every constraint was examined in time"
+    explained += [Unassigned(v, UnassignedReason.DROPPED_FOR_PRIORITY, detail) for v in remaining]
     return explained
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy.Value
 _META = routing_enums_pb2.LocalSearchMetaheuristic.Value
@@ -29,6 +30,8 @@ class SearchConfig:
     # Restrict local search to the closest neighbours of each node (0 = all).
     neighbors_ratio: float = 1.0
     use_full_propagation: bool = False
+    # Our own ruin-and-recreate loop after the OR-Tools search has used this share of the time.
+    ruin_recreate_after: float | None = None
 
 
 BASELINE = SearchConfig(name="baseline")
@@ -40,6 +43,8 @@ PRESETS: dict[str, SearchConfig] = {
         name="gls-lns",
         extra_operators=("use_path_lns", "use_inactive_lns", "use_cross_exchange"),
     ),
+    "gls-rr": SearchConfig(name="gls-rr", ruin_recreate_after=0.2),
+    "rr": SearchConfig(name="rr", metaheuristic="GREEDY_DESCENT", ruin_recreate_after=0.1),
     "ils-sisr": SearchConfig(
         name="ils-sisr",
         first_solution="SAVINGS",
@@ -69,7 +74,7 @@ def search_parameters(
     if config.gls_lambda is not None:
         params.guided_local_search_lambda_coefficient = config.gls_lambda
     for operator in config.extra_operators:
-        setattr(params.local_search_operators, operator, True)
+        setattr(params.local_search_operators, operator, optional_boolean_pb2.BOOL_TRUE)
     if config.neighbors_ratio < 1.0:
         params.ls_operator_neighbors_ratio = config.neighbors_ratio
     params.use_full_propagation = config.use_full_propagation

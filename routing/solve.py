@@ -7,8 +7,10 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from routing import ruin_recreate
 from routing.constraints.context import ModelContext
 from routing.costs import UNITS_PER_CURRENCY
 from routing.explain import explain_drops
@@ -50,10 +52,9 @@ def solve(
     kept = _without(problem, rejected_ids)
 
     ctx = build_model(kept)
-    params = search_parameters(config, time_limit_s)
     if progress is not None:
         _report_progress(ctx, progress, started, time_limit_s)
-    assignment = _search(ctx, params, initial_routes)
+    assignment = _search(ctx, config, time_limit_s, initial_routes)
     if assignment is None and ctx.routing.status() == _INVALID:
         raise ValueError(f"OR-Tools rejected the search parameters of {config.name!r}")
     if assignment is None:
@@ -121,14 +122,23 @@ def _without(problem: Problem, visit_ids: set[str]) -> Problem:
 
 def _search(
     ctx: ModelContext,
-    params: pywrapcp.RoutingSearchParameters,
+    config: SearchConfig,
+    time_limit_s: float,
     initial_routes: Mapping[str, Sequence[str]] | None,
 ) -> pywrapcp.Assignment | None:
+    deadline = time.monotonic() + time_limit_s
+    first_share = 1.0 if config.ruin_recreate_after is None else config.ruin_recreate_after
+    params = search_parameters(config, max(0.01, time_limit_s * first_share))
+    assignment = None
     if initial_routes:
         start = initial_assignment(ctx, initial_routes, params)
         if start is not None:
-            return ctx.routing.SolveFromAssignmentWithParameters(start, params)
-    return ctx.routing.SolveWithParameters(params)
+            assignment = ctx.routing.SolveFromAssignmentWithParameters(start, params)
+    if assignment is None:
+        assignment = ctx.routing.SolveWithParameters(params)
+    if assignment is None or config.ruin_recreate_after is None or not ctx.problem.visits:
+        return assignment
+    return ruin_recreate.iterate(ctx, assignment, deadline, np.random.default_rng(0))
 
 
 def _report_progress(
