@@ -1,5 +1,6 @@
 """Vehicle-routing core: plain Python and OR-Tools, importing nothing else from this project."""
 
+from routing.evaluate import evaluate
 from routing.problem import (
     Break,
     Incompatibility,
@@ -46,6 +47,7 @@ __all__ = [
     "Visit",
     "VisitKind",
     "assert_valid",
+    "evaluate",
     "solve",
     "validate",
 ]

@@ -81,7 +81,12 @@ def _fits_when_relaxed(
     config: SearchConfig,
     time_limit_s: float,
 ) -> set[str]:
-    ctx = build_model(problem, relax=relax, penalty_boost=dict.fromkeys(suspects, _BOOST))
+    # Visits on the routes now must stay there: a suspect that only fits by pushing another
+    # visit out is not kept out by this family.
+    served = frozenset(v for visit_ids in routes.values() for v in visit_ids)
+    ctx = build_model(
+        problem, relax=relax, penalty_boost=dict.fromkeys(suspects, _BOOST), mandatory=served
+    )
     params = search_parameters(config, time_limit_s)
     start = initial_assignment(ctx, routes, params)
     if start is not None:

@@ -23,6 +23,7 @@ def build_model(
     problem: Problem,
     relax: Relaxation | None = None,
     penalty_boost: Mapping[str, int] | None = None,
+    mandatory: frozenset[str] = frozenset(),
 ) -> ModelContext:
     indexer = Indexer(layout_nodes(problem))
     parameters = pywrapcp.DefaultRoutingModelParameters()
@@ -37,7 +38,7 @@ def build_model(
     add_vehicle_restrictions(ctx)
     add_pairs(ctx)
     add_incompatibilities(ctx)
-    add_drop_penalties(ctx, penalty_boost)
+    add_drop_penalties(ctx, penalty_boost, mandatory)
     add_fixed_prefixes(ctx)
     return ctx
 

@@ -38,8 +38,12 @@ def solve(
     progress: Progress | None = None,
     config: SearchConfig | None = None,
     explain: bool = True,
+    seed: int = 0,
 ) -> Solution:
     """The best plan found within `time_limit_s` (plus a short explanation budget).
+
+    `seed` drives the random ruins of the ruin-and-recreate phase; the OR-Tools search itself
+    is deterministic, so equal seeds and configurations give equal plans on an idle machine.
 
     Raises InvalidProblem only for a malformed problem (including fixed prefixes that cannot be
     driven). Visits that cannot be served are listed in `Solution.unassigned` with a reason.
@@ -54,7 +58,15 @@ def solve(
     ctx = build_model(kept)
     if progress is not None:
         _report_progress(ctx, progress, started, time_limit_s)
-    assignment = _search(ctx, config, time_limit_s, initial_routes)
+    on_improvement = None
+    if progress is not None:
+        report = progress
+
+        def on_improvement(cost: float) -> None:
+            fraction = (time.monotonic() - started) / max(time_limit_s, 1e-9)
+            report(min(1.0, fraction), cost / UNITS_PER_CURRENCY)
+
+    assignment = _search(ctx, config, time_limit_s, initial_routes, seed, on_improvement)
     if assignment is None and ctx.routing.status() == _INVALID:
         raise ValueError(f"OR-Tools rejected the search parameters of {config.name!r}")
     if assignment is None:
@@ -125,6 +137,8 @@ def _search(
     config: SearchConfig,
     time_limit_s: float,
     initial_routes: Mapping[str, Sequence[str]] | None,
+    seed: int,
+    on_improvement: Callable[[float], None] | None,
 ) -> pywrapcp.Assignment | None:
     deadline = time.monotonic() + time_limit_s
     first_share = 1.0 if config.ruin_recreate_after is None else config.ruin_recreate_after
@@ -138,17 +152,17 @@ def _search(
         assignment = ctx.routing.SolveWithParameters(params)
     if assignment is None or config.ruin_recreate_after is None or not ctx.problem.visits:
         return assignment
-    return ruin_recreate.iterate(ctx, assignment, deadline, np.random.default_rng(0))
+    rng = np.random.default_rng(seed)
+    return ruin_recreate.iterate(ctx, assignment, deadline, rng, on_improvement=on_improvement)
 
 
 def _report_progress(
     ctx: ModelContext, progress: Progress, started: float, time_limit_s: float
 ) -> None:
-    cost_var = ctx.routing.CostVar()
-
     def on_solution() -> None:
+        # The cost variable exists only once the model is closed, i.e. inside the search.
         fraction = min(1.0, (time.monotonic() - started) / max(time_limit_s, 1e-9))
-        progress(fraction, cost_var.Value() / UNITS_PER_CURRENCY)
+        progress(fraction, ctx.routing.CostVar().Value() / UNITS_PER_CURRENCY)
 
     ctx.routing.AddAtSolutionCallback(on_solution)
 

@@ -11,11 +11,18 @@ from routing.constraints.context import ModelContext
 from routing.costs import base_drop_penalty, drop_penalty
 
 
-def add_drop_penalties(ctx: ModelContext, boost: Mapping[str, int] | None = None) -> None:
-    """`boost` multiplies the penalty of some visits (used to test whether they can fit)."""
+def add_drop_penalties(
+    ctx: ModelContext,
+    boost: Mapping[str, int] | None = None,
+    mandatory: frozenset[str] = frozenset(),
+) -> None:
+    """`boost` multiplies the penalty of some visits; `mandatory` ones may not be dropped.
+
+    Both serve the drop explanations: can a left-out visit join without pushing anyone out?
+    """
     problem = ctx.problem
     base = base_drop_penalty(problem)
-    pinned = {vid for vehicle in problem.vehicles for vid in vehicle.fixed_prefix}
+    pinned = {vid for vehicle in problem.vehicles for vid in vehicle.fixed_prefix} | mandatory
     for visit in problem.visits:
         if visit.id in pinned:
             continue
