@@ -119,7 +119,8 @@ def test_vehicles_start_at_their_own_depot_and_may_end_anywhere() -> None:
     assert route_of(solution, "near0") == "west"
     assert route_of(solution, "near9") == "east"
     east = solution.tour_of("east")
-    assert east is not None and east.distance_m == 1000
+    assert east is not None
+    assert east.distance_m == 1000
 
 
 def test_returns_ride_to_the_depot_and_share_capacity_with_deliveries() -> None:
@@ -184,7 +185,8 @@ def test_loaded_parcels_stay_on_their_vehicle_away_from_the_depot() -> None:
     assert route_of(solution, "on-board") == "away"
     assert route_of(solution, "at-depot") == "home"
     away = solution.tour_of("away")
-    assert away is not None and away.start_s >= hms(11)
+    assert away is not None
+    assert away.start_s >= hms(11)
 
 
 def test_a_fixed_prefix_opens_the_route_in_its_order() -> None:
@@ -318,5 +320,6 @@ def test_progress_is_reported_up_to_completion() -> None:
         time_limit_s=0.5,
         progress=lambda fraction, _cost: seen.append(fraction),
     )
-    assert seen and seen[-1] == 1.0
+    assert seen
+    assert seen[-1] == 1.0
     assert all(0.0 <= f <= 1.0 for f in seen)
