@@ -87,7 +87,7 @@ def _fits_when_relaxed(
     ctx = build_model(
         problem, relax=relax, penalty_boost=dict.fromkeys(suspects, _BOOST), mandatory=served
     )
-    params = search_parameters(config, time_limit_s)
+    params = search_parameters(config, time_limit_s, len(problem.visits))
     start = initial_assignment(ctx, routes, params)
     if start is not None:
         assignment = ctx.routing.SolveFromAssignmentWithParameters(start, params)

@@ -142,7 +142,9 @@ def _search(
 ) -> pywrapcp.Assignment | None:
     deadline = time.monotonic() + time_limit_s
     first_share = 1.0 if config.ruin_recreate_after is None else config.ruin_recreate_after
-    params = search_parameters(config, max(0.01, time_limit_s * first_share))
+    params = search_parameters(
+        config, max(0.01, time_limit_s * first_share), len(ctx.problem.visits)
+    )
     assignment = None
     if initial_routes:
         start = initial_assignment(ctx, initial_routes, params)
