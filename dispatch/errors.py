@@ -59,3 +59,35 @@ class InvalidShift(Invalid):
 
 class RouteNotFound(NotFound):
     code = "route_not_found"
+
+
+class NothingToPlan(Conflict):
+    code = "nothing_to_plan"
+
+
+class PlanNotFound(NotFound):
+    code = "plan_not_found"
+
+
+class PlanJobNotFound(NotFound):
+    code = "plan_job_not_found"
+
+
+class PlanNotEditable(Conflict):
+    """Only draft plans change; a published or superseded plan is history."""
+
+    code = "plan_not_editable"
+
+
+class InvalidMove(Invalid):
+    code = "invalid_move"
+
+
+class MoveInfeasible(Conflict):
+    """The edited routes break a constraint; `detail` names it in words."""
+
+    code = "move_infeasible"
+
+
+class NoRouteAssigned(NotFound):
+    code = "no_route_assigned"

@@ -53,6 +53,21 @@ class SecuritySettings(BaseModel):
 
 class PlanningSettings(BaseModel):
     solver_time_limit_s: int = Field(default=10, ge=1, le=3600)
+    # Run queued plan jobs in a thread of the API process (the embedded mode).
+    run_jobs_in_process: bool = True
+    # A solve still running this long after its time limit is killed and its job failed.
+    job_timeout_margin_s: int = Field(default=60, ge=5, le=3600)
+    # A running job whose runner has not renewed its lease for this long is considered dead.
+    job_lease_s: int = Field(default=30, ge=5, le=3600)
+
+
+class MapSettings(BaseModel):
+    # Background tiles of the dispatcher map; empty draws routes on a blank background, which
+    # needs no internet.
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+    )
 
 
 class OperationSettings(BaseModel):
@@ -108,6 +123,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
     operation: OperationSettings = Field(default_factory=OperationSettings)
     geocoder: GeocoderSettings = Field(default_factory=GeocoderSettings)
 

@@ -43,6 +43,9 @@ def make_settings(database_url: str, **sections: object) -> Settings:
             "operating_weekdays": [1, 2, 3, 4, 5, 6],
         },
         "geocoder": {"provider": None},
+        # Tests that run plan jobs start a runner of their own on a committed database.
+        "planning": {"run_jobs_in_process": False, "solver_time_limit_s": 2},
+        "map": {"tile_url": ""},
     }
     values.update(sections)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

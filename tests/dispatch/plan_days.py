@@ -1,0 +1,57 @@
+"""Small committed planning days for the plan job, edit and publish tests."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import DAY, make_courier, make_depot, make_order, make_shift, make_vehicle
+
+_days = itertools.count(1)
+
+
+@dataclass
+class SmallDay:
+    day: date
+    depot_id: int
+    vehicle_ids: list[int]
+    courier_ids: list[int]
+    courier_user_ids: list[int]
+    order_ids: list[int] = field(default_factory=list)
+
+
+def next_day() -> date:
+    """A day no other test of the committed database uses."""
+    return DAY + timedelta(days=7 * next(_days))
+
+
+def seed_small_day(
+    sessions: sessionmaker[Session], *, orders: int = 10, vehicles: int = 2, day: date | None = None
+) -> SmallDay:
+    """One depot in Berlin, vans with a courier shift each, orders scattered around the centre."""
+    day = day or next_day()
+    with sessions() as session, session.begin():
+        depot = make_depot(session, lat=52.52, lng=13.405)
+        result = SmallDay(day, depot.id, [], [], [])
+        for _ in range(vehicles):
+            vehicle = make_vehicle(session, depot_id=depot.id)
+            courier = make_courier(session, depot_id=depot.id)
+            make_shift(session, courier, day=day, hours=(8, 18), vehicle=vehicle)
+            result.vehicle_ids.append(vehicle.id)
+            result.courier_ids.append(courier.id)
+            result.courier_user_ids.append(courier.user_id)
+        for k in range(orders):
+            window = (9, 13) if k % 2 == 0 else (12, 17)
+            order = make_order(
+                session,
+                day=day,
+                window=window,
+                depot_id=depot.id,
+                lat=52.50 + 0.004 * (k % 7),
+                lng=13.36 + 0.006 * (k % 5),
+            )
+            result.order_ids.append(order.id)
+    return result
