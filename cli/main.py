@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from cli import db_command, plan_command, serve_command, user_command
+
 app = typer.Typer(
     name="sameday",
     help="Same-day courier delivery: route planning, dispatch, tracking and customer service.",
@@ -15,3 +17,9 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """Same-day courier delivery: route planning, dispatch, tracking and customer service."""
+
+
+app.command("plan")(plan_command.plan)
+app.add_typer(db_command.app, name="db")
+app.add_typer(user_command.app, name="user")
+app.command("serve")(serve_command.serve)

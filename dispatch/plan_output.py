@@ -28,6 +28,7 @@ from dispatch.plan_report import (
     ReportedRoute,
     ReportedVisit,
     format_clock,
+    format_hhmm,
     format_windows,
     kg,
     km,
@@ -101,7 +102,15 @@ def plan_json(report: PlanReport) -> dict[str, Any]:
         ],
         "validation": {
             "ok": report.valid,
-            "violations": [{"code": v.code, "text": v.text} for v in report.violations],
+            "violations": [
+                {
+                    "code": v.code,
+                    "text": v.text,
+                    "vehicle_id": v.vehicle_id,
+                    "order_id": v.order_id,
+                }
+                for v in report.violations
+            ],
         },
         "warnings": list(report.warnings),
     }
@@ -247,7 +256,7 @@ def _load_json(load: Load) -> dict[str, float | int]:
 def _route_summary(route: ReportedRoute) -> str:
     return (
         f"{len(route.visits)} stops, {km(route.distance_m):.1f} km, "
-        f"{format_clock(route.start_s)[:5]}-{format_clock(route.end_s)[:5]}"
+        f"{format_hhmm(route.start_s)}-{format_hhmm(route.end_s)}"
     )
 
 
@@ -257,8 +266,8 @@ def _stop_point(vehicle_id: str, visit: ReportedVisit) -> MapPoint:
         visit.address,
         f"{vehicle_id}, stop {visit.seq} ({visit.kind})",
         f"window: {format_windows(visit.windows)}",
-        f"arrival: {format_clock(visit.arrival_s)[:5]}"
+        f"arrival: {format_hhmm(visit.arrival_s)}"
         + (f" (waits {visit.wait_s // 60} min)" if visit.wait_s >= 60 else ""),
-        f"departure: {format_clock(visit.departure_s)[:5]}",
+        f"departure: {format_hhmm(visit.departure_s)}",
     ]
     return MapPoint(visit.lat, visit.lng, str(visit.seq), "\n".join(line for line in lines if line))

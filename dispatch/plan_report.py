@@ -84,8 +84,12 @@ class ReportedUnserved:
 
 @dataclass(frozen=True, slots=True)
 class ReportedViolation:
+    """A rule the plan breaks, as the independent validator found it."""
+
     code: str
     text: str
+    vehicle_id: str | None = None
+    order_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +224,13 @@ def format_clock(seconds: int) -> str:
     return f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
+def format_hhmm(seconds: int) -> str:
+    """Seconds since midnight as HH:MM, seconds dropped."""
+    return format_clock(seconds).rsplit(":", 1)[0]
+
+
 def format_window(window: routing.TimeWindow) -> str:
-    return f"{format_clock(window.start_s)[:5]}-{format_clock(window.end_s)[:5]}"
+    return f"{format_hhmm(window.start_s)}-{format_hhmm(window.end_s)}"
 
 
 def format_windows(windows: Sequence[routing.TimeWindow]) -> str:

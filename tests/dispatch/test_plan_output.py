@@ -23,7 +23,13 @@ from dispatch.plan_output import (
     routes_csv,
     write_outputs,
 )
-from dispatch.plan_report import PlanReport, ReportedViolation, build_report, format_clock
+from dispatch.plan_report import (
+    PlanReport,
+    ReportedViolation,
+    build_report,
+    format_clock,
+    format_hhmm,
+)
 
 ORDERS = """order_id,name,address,lat,lng,window_start,window_end,weight_kg,volume_l,parcels,skills
 A1,Mari Tamm,Viru 1,59.4370,24.7536,09:00,12:00,2.5,10,1,
@@ -125,11 +131,18 @@ def test_plan_json_totals_unserved_and_validation(plan_input: PlanInput) -> None
 
 
 def test_violations_make_the_plan_invalid(plan_input: PlanInput) -> None:
-    violation = ReportedViolation("late", "A1 is served after its window")
+    violation = ReportedViolation("outside_window", "A1 is served after its window", "V1", "A1")
     document = plan_json(report_of(plan_input, (violation,)))
     assert document["validation"] == {
         "ok": False,
-        "violations": [{"code": "late", "text": "A1 is served after its window"}],
+        "violations": [
+            {
+                "code": "outside_window",
+                "text": "A1 is served after its window",
+                "vehicle_id": "V1",
+                "order_id": "A1",
+            }
+        ],
     }
 
 
@@ -240,3 +253,8 @@ def test_a_failed_write_leaves_the_directory_untouched(tmp_path: Path) -> None:
 def test_clock_format_goes_past_midnight() -> None:
     assert format_clock(0) == "00:00:00"
     assert format_clock(25 * 3600 + 61) == "25:01:01"
+
+
+def test_hhmm_drops_seconds_and_keeps_long_hours() -> None:
+    assert format_hhmm(9 * 3600 + 59) == "09:00"
+    assert format_hhmm(100 * 3600) == "100:00"
