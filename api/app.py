@@ -8,10 +8,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from xstatic.pkg import leaflet as xstatic_leaflet
 
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
-from api.routers import accounts, depots, fleet, health, orders, routes
+from api.routers import accounts, courier, depots, fleet, health, orders, pages, plans, routes
 from api.schemas.common import Problem
+from dispatch.plan_jobs import PlanJobRunner, RunnerConfig
 from infra.db import make_engine, make_session_factory
 from infra.geocoding import make_geocoder
 from infra.migrate import ensure_schema_current
@@ -20,9 +23,12 @@ from infra.settings import Settings
 log = logging.getLogger(__name__)
 
 # Reachable without a token: everything else requires one.
-PUBLIC_PATHS = frozenset(
-    {"/health", "/auth/token", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
-)
+PUBLIC_PATHS = (
+    frozenset(
+        {"/health", "/auth/token", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    )
+    | pages.PAGE_PATHS
+)  # pages answer anonymous callers with the sign-in form instead
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -44,10 +50,12 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 def create_app(settings: Settings) -> FastAPI:
     """Builds the application; the database is checked when it starts serving."""
     engine = make_engine(settings)
+    session_factory = make_session_factory(engine)
     geocoder = make_geocoder(settings.geocoder)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner: PlanJobRunner | None = None
         try:
             ensure_schema_current(engine)
             if settings.secret_key_generated:
@@ -55,8 +63,14 @@ def create_app(settings: Settings) -> FastAPI:
                     "SAMEDAY_SECURITY_SECRET_KEY is not set: tokens are signed with a random key "
                     "for this process and stop working when it restarts"
                 )
+            if settings.planning.run_jobs_in_process:
+                runner = PlanJobRunner(session_factory, runner_config(settings))
+                runner.start()
+            app.state.runner = runner
             yield
         finally:
+            if runner is not None:
+                runner.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -68,12 +82,22 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = session_factory
     app.state.geocoder = geocoder
+    app.state.runner = None
     install_error_handlers(app)
-    for module in (health, accounts, depots, fleet, orders, routes):
+    for module in (health, accounts, depots, fleet, orders, routes, plans, courier, pages):
         app.include_router(module.router)
+    app.mount(pages.LEAFLET_URL, StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
     return app
+
+
+def runner_config(settings: Settings) -> RunnerConfig:
+    return RunnerConfig(
+        zone=settings.operation.zone,
+        timeout_margin_s=settings.planning.job_timeout_margin_s,
+        lease_s=settings.planning.job_lease_s,
+    )
 
 
 def make_app() -> FastAPI:

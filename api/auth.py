@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import jwt
-from fastapi import Depends
+from fastapi import Cookie, Depends
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
 from api.deps import NowDep, SessionDep, SettingsDep
 from api.errors import NotAuthenticated
@@ -19,6 +20,8 @@ from infra.models import Role, User
 from infra.settings import Settings
 
 ALGORITHM = "HS256"
+# The dispatcher pages keep the access token in this HttpOnly, SameSite=Strict cookie.
+TOKEN_COOKIE = "sameday_token"
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
@@ -58,8 +61,17 @@ def current_actor(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
+    cookie_token: Annotated[str | None, Cookie(alias=TOKEN_COOKIE, include_in_schema=False)] = None,
 ) -> Actor:
-    """The signed-in user; raises NotAuthenticated for a missing, expired or forged token."""
+    """The signed-in user, by bearer token or the pages' cookie.
+
+    Raises NotAuthenticated for a missing, expired or forged token.
+    """
+    return actor_of_token(token or cookie_token, session, settings, now)
+
+
+def actor_of_token(token: str | None, session: Session, settings: Settings, now: datetime) -> Actor:
+    """Raises NotAuthenticated for a missing, expired or forged token."""
     if not token:
         raise NotAuthenticated("not_authenticated", "sign in: send 'Authorization: Bearer <token>'")
     try:
@@ -110,6 +122,7 @@ class Allow:
 AdminActor = Annotated[Actor, Depends(Allow(Role.ADMIN))]
 DispatchActor = Annotated[Actor, Depends(Allow(Role.DISPATCHER, Role.ADMIN))]
 StaffActor = Annotated[Actor, Depends(Allow(Role.DISPATCHER, Role.ADMIN, Role.COURIER))]
+CourierActor = Annotated[Actor, Depends(Allow(Role.COURIER))]
 
 
 def courier_scope(actor: Actor) -> int | None:

@@ -85,9 +85,17 @@ class _OfflineMap(folium.Map):
 
 
 def render_plan_map(
-    view: PlanMapView, *, tiles: str | None = OSM_TILES, attribution: str = OSM_ATTRIBUTION
+    view: PlanMapView,
+    *,
+    tiles: str | None = OSM_TILES,
+    attribution: str = OSM_ATTRIBUTION,
+    leaflet_url: str | None = None,
 ) -> str:
-    """The whole map as one HTML document; `tiles` None draws no background."""
+    """The whole map as one HTML document; `tiles` None draws no background.
+
+    Leaflet is inlined unless `leaflet_url` names where a server offers `leaflet.js` and
+    `leaflet.css` (the xstatic-leaflet files).
+    """
     points = _all_points(view)
     fmap = _OfflineMap(
         location=_centre(points),
@@ -101,7 +109,7 @@ def render_plan_map(
         )
     root = fmap.get_root()
     assert isinstance(root, Figure)
-    root.header.add_child(Element(_inline_leaflet()), name="leaflet")
+    root.header.add_child(Element(_leaflet(leaflet_url)), name="leaflet")
     root.header.add_child(Element(f"<title>{html.escape(view.title)}</title>"), name="title")
     root.header.add_child(Element(_STYLE), name="sameday_style")
 
@@ -212,6 +220,16 @@ def _centre(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
     return (
         sum(p[0] for p in points) / len(points),
         sum(p[1] for p in points) / len(points),
+    )
+
+
+def _leaflet(url: str | None) -> str:
+    if url is None:
+        return _inline_leaflet()
+    base = html.escape(url.rstrip("/"))
+    return (
+        f'<link rel="stylesheet" href="{base}/leaflet.css">\n'
+        f'<script src="{base}/leaflet.js"></script>'
     )
 
 
