@@ -1,0 +1,127 @@
+"""`sameday demo`: a demo database with a realistic day, planned, then served on localhost."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import datetime
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.app import create_app, runner_config
+from dispatch import plans
+from dispatch.demo_day import DEMO_TIMEZONE, DemoSeed, seed_demo
+from dispatch.plan_jobs import PlanJobRunner
+from infra.db import make_engine, make_session_factory
+from infra.migrate import upgrade
+from infra.models import JobStatus
+from infra.settings import DatabaseSettings, OperationSettings, Settings
+
+DEFAULT_DATABASE = "sqlite:///sameday-demo.sqlite3"
+
+
+def demo(
+    database_url: Annotated[
+        str, typer.Option(help="Demo database (created or reused)")
+    ] = DEFAULT_DATABASE,
+    port: Annotated[int, typer.Option(help="TCP port to serve on")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    time_limit: Annotated[
+        int | None, typer.Option(help="Solver time limit in seconds (default: the setting)")
+    ] = None,
+    serve: Annotated[bool, typer.Option(help="Serve the API and pages after planning")] = True,
+) -> None:
+    """Seed a demo day around Tallinn, plan it and serve the dispatcher page."""
+    console = Console()
+    settings = _demo_settings(database_url)
+    zone = settings.operation.zone
+    day = datetime.now(zone).date()
+    started = time.monotonic()
+    console.print(f"[bold]sameday demo[/] · database {database_url} · day {day} ({zone.key})")
+    upgrade(settings)
+    engine = make_engine(settings)
+    sessions = make_session_factory(engine)
+    try:
+        with sessions() as session, session.begin():
+            seeded = seed_demo(session, day=day, zone=zone)
+        console.print(
+            f"{'Seeded' if seeded.created else 'Reusing'} {seeded.orders} orders, "
+            f"{seeded.vehicles} vehicles, {seeded.depots} depots "
+            f"({time.monotonic() - started:.1f} s)"
+        )
+        with sessions() as session, session.begin():
+            job = plans.request_plan(
+                session,
+                service_date=day,
+                depot_id=None,
+                requested_by_id=None,
+                time_limit_s=time_limit or settings.planning.solver_time_limit_s,
+            )
+            job_id = job.id
+        runner = PlanJobRunner(sessions, runner_config(settings))
+        worker = threading.Thread(target=runner.run_next, name="demo-plan")
+        worker.start()
+        with Progress(
+            TextColumn("planning the day"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f} %"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("plan", total=100)
+            while worker.is_alive():
+                with sessions() as session:
+                    progress.update(task, completed=plans.get_job(session, job_id).progress_percent)
+                worker.join(0.3)
+            progress.update(task, completed=100)
+        with sessions() as session:
+            job = plans.get_job(session, job_id)
+            if job.status is not JobStatus.SUCCEEDED or job.plan_id is None:
+                console.print(f"[red]planning failed:[/] {job.error}")
+                raise typer.Exit(1)
+            plan = plans.get_plan(session, job.plan_id)
+            console.print(
+                f"Plan {plan.id}: {len(plan.routes)} routes, {plan.orders_planned} orders planned, "
+                f"{plan.orders_unserved} unserved, {plan.total_distance_m / 1000:.0f} km "
+                f"(ready after {time.monotonic() - started:.1f} s)"
+            )
+    finally:
+        engine.dispose()
+    url = f"http://{host}:{port}/dispatch"
+    _print_logins(console, seeded, url)
+    if serve:
+        uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _demo_settings(database_url: str) -> Settings:
+    settings = Settings()
+    update: dict[str, object] = {"database": DatabaseSettings(url=database_url)}
+    if "SAMEDAY_OPERATION_TIMEZONE" not in os.environ:
+        update["operation"] = OperationSettings(
+            timezone=DEMO_TIMEZONE,
+            cutoff=settings.operation.cutoff,
+            operating_weekdays=settings.operation.operating_weekdays,
+        )
+    return settings.model_copy(update=update)
+
+
+def _print_logins(console: Console, seeded: DemoSeed, url: str) -> None:
+    table = Table(title="Demo logins", show_lines=False)
+    table.add_column("username")
+    table.add_column("password")
+    table.add_column("role")
+    couriers = [login for login in seeded.logins if login.role.value == "courier"]
+    for login in seeded.logins:
+        if login.role.value != "courier":
+            table.add_row(login.username, login.password, login.role.value)
+    if couriers:
+        names = f"{couriers[0].username} … {couriers[-1].username}"
+        table.add_row(names, couriers[0].password, f"courier ({len(couriers)})")
+    console.print(table)
+    console.print(f"Dispatcher page: [bold link={url}]{url}[/]  (API docs: {url[:-9]}/docs)")
