@@ -66,7 +66,7 @@ def solve(
             fraction = (time.monotonic() - started) / max(time_limit_s, 1e-9)
             report(min(1.0, fraction), cost / UNITS_PER_CURRENCY)
 
-    assignment = _search(ctx, config, time_limit_s, initial_routes, seed, on_improvement)
+    assignment, status = _search(ctx, config, time_limit_s, initial_routes, seed, on_improvement)
     if assignment is None and ctx.routing.status() == _INVALID:
         raise ValueError(f"OR-Tools rejected the search parameters of {config.name!r}")
     if assignment is None:
@@ -85,7 +85,7 @@ def solve(
         tours=tuple(tours),
         unassigned=tuple(rejected + dropped),
         cost=sum(t.cost for t in tours),
-        status=_status_name(ctx),
+        status=status,
         wall_time_s=time.monotonic() - started,
         stats={
             "objective": assignment.ObjectiveValue() / UNITS_PER_CURRENCY,
@@ -139,7 +139,8 @@ def _search(
     initial_routes: Mapping[str, Sequence[str]] | None,
     seed: int,
     on_improvement: Callable[[float], None] | None,
-) -> pywrapcp.Assignment | None:
+) -> tuple[pywrapcp.Assignment | None, str]:
+    """The best assignment, and the OR-Tools status of the main search phase."""
     deadline = time.monotonic() + time_limit_s
     first_share = 1.0 if config.ruin_recreate_after is None else config.ruin_recreate_after
     params = search_parameters(
@@ -152,10 +153,13 @@ def _search(
             assignment = ctx.routing.SolveFromAssignmentWithParameters(start, params)
     if assignment is None:
         assignment = ctx.routing.SolveWithParameters(params)
+    # Read now: the ruin-and-recreate solves that follow overwrite the model's status.
+    status = _status_name(ctx)
     if assignment is None or config.ruin_recreate_after is None or not ctx.problem.visits:
-        return assignment
+        return assignment, status
     rng = np.random.default_rng(seed)
-    return ruin_recreate.iterate(ctx, assignment, deadline, rng, on_improvement=on_improvement)
+    improved = ruin_recreate.iterate(ctx, assignment, deadline, rng, on_improvement=on_improvement)
+    return improved, status
 
 
 def _report_progress(
