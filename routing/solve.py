@@ -142,20 +142,33 @@ def _search(
 ) -> tuple[pywrapcp.Assignment | None, str]:
     """The best assignment, and the OR-Tools status of the main search phase."""
     deadline = time.monotonic() + time_limit_s
-    first_share = 1.0 if config.ruin_recreate_after is None else config.ruin_recreate_after
-    params = search_parameters(
-        config, max(0.01, time_limit_s * first_share), len(ctx.problem.visits)
-    )
-    assignment = None
-    if initial_routes:
-        start = initial_assignment(ctx, initial_routes, params)
+    n_visits = len(ctx.problem.visits)
+    if config.ruin_recreate_after is None:
+        params = search_parameters(config, time_limit_s, n_visits)
+        start = initial_assignment(ctx, initial_routes, params) if initial_routes else None
         if start is not None:
             assignment = ctx.routing.SolveFromAssignmentWithParameters(start, params)
-    if assignment is None:
-        assignment = ctx.routing.SolveWithParameters(params)
+        else:
+            assignment = ctx.routing.SolveWithParameters(params)
+        return assignment, _status_name(ctx)
+    # Two phases: the first plan (built to completion, however long that takes) improved by the
+    # metaheuristic for a share of the time, then ruin-and-recreate until the deadline.
+    params = search_parameters(config, time_limit_s, n_visits)
+    start = initial_assignment(ctx, initial_routes, params) if initial_routes else None
+    if start is None:
+        params.solution_limit = 1
+        start = ctx.routing.SolveWithParameters(params)
+    if start is None:
+        return None, _status_name(ctx)
+    elapsed_s = time.monotonic() - (deadline - time_limit_s)
+    phase_s = time_limit_s * config.ruin_recreate_after - elapsed_s
+    assignment = start
+    if phase_s > 0.01:
+        params = search_parameters(config, phase_s, n_visits)
+        assignment = ctx.routing.SolveFromAssignmentWithParameters(start, params) or start
     # Read now: the ruin-and-recreate solves that follow overwrite the model's status.
     status = _status_name(ctx)
-    if assignment is None or config.ruin_recreate_after is None or not ctx.problem.visits:
+    if not ctx.problem.visits:
         return assignment, status
     rng = np.random.default_rng(seed)
     improved = ruin_recreate.iterate(ctx, assignment, deadline, rng, on_improvement=on_improvement)
