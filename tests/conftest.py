@@ -18,11 +18,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.deps import get_geocoder, get_now, get_session
-from infra.db import is_sqlite, make_engine
+from infra.db import is_sqlite, make_engine, make_session_factory
 from infra.migrate import upgrade
 from infra.settings import Settings
 
@@ -145,3 +145,24 @@ def app(settings: Settings, session: Session, clock: Clock) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
+
+
+@dataclass
+class CommittedDatabase:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+@pytest.fixture(scope="module")
+def committed_db(fresh_database_url: Callable[[], str]) -> Iterator[CommittedDatabase]:
+    """A migrated database of the test module's own, where data is really committed.
+
+    For code that owns its transactions (the plan job runner); tests sharing it keep apart by
+    using days and depots of their own.
+    """
+    settings = make_settings(fresh_database_url())
+    upgrade(settings)
+    engine = make_engine(settings)
+    yield CommittedDatabase(settings, engine, make_session_factory(engine))
+    engine.dispose()
