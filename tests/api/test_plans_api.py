@@ -54,7 +54,9 @@ class Day:
             for k in range(6)
         ]
 
-    def plan(self, session, *, routes: tuple[tuple[int, ...], tuple[int, ...]] = ((0, 1, 2), (3, 4))) -> Plan:
+    def plan(
+        self, session, *, routes: tuple[tuple[int, ...], tuple[int, ...]] = ((0, 1, 2), (3, 4))
+    ) -> Plan:
         built = build_problem(session, PlanScope(DAY, self.depot.id), zone=ZONE)
         order_ids = [o.id for o in self.orders]
         solution = evaluate(
