@@ -98,6 +98,11 @@ class OperationSettings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
+class WarehouseSettings(BaseModel):
+    # A zone reading outside a batch's range for at least this long holds the batch.
+    excursion_grace_s: int = Field(default=1800, ge=0, le=7 * 24 * 3600)
+
+
 class GeocoderSettings(BaseModel):
     # A geopy service name such as "nominatim" or "photon"; None means coordinates are required.
     provider: str | None = None
@@ -126,6 +131,7 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings)
     operation: OperationSettings = Field(default_factory=OperationSettings)
     geocoder: GeocoderSettings = Field(default_factory=GeocoderSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> Self:

@@ -4,6 +4,14 @@ from infra.models.accounts import Role, User
 from infra.models.base import Base
 from infra.models.fleet import Courier, Shift, Vehicle, VehicleStatus, VehicleType
 from infra.models.idempotency import IdempotencyRecord
+from infra.models.inspections import (
+    Inspection,
+    InspectionItem,
+    InspectionTemplate,
+    InspectionTemplateItem,
+    VehicleRepair,
+)
+from infra.models.notifications import NotificationOutbox
 from infra.models.orders import (
     LocationSource,
     Order,
@@ -23,16 +31,43 @@ from infra.models.planning import (
     RouteStatus,
     Stop,
 )
-from infra.models.warehouse import Depot
+from infra.models.warehouse import (
+    BatchAllocation,
+    Depot,
+    Hold,
+    HoldEvent,
+    HoldEventKind,
+    HoldReason,
+    HoldStatus,
+    OrderHold,
+    StockBatch,
+    StopRemoval,
+    StorageMode,
+    StorageReading,
+    StorageZone,
+    SupplierReturn,
+)
 
 __all__ = [
     "Base",
+    "BatchAllocation",
     "Courier",
     "Depot",
+    "Hold",
+    "HoldEvent",
+    "HoldEventKind",
+    "HoldReason",
+    "HoldStatus",
     "IdempotencyRecord",
+    "Inspection",
+    "InspectionItem",
+    "InspectionTemplate",
+    "InspectionTemplateItem",
     "JobStatus",
     "LocationSource",
+    "NotificationOutbox",
     "Order",
+    "OrderHold",
     "OrderKind",
     "OrderLine",
     "OrderStatus",
@@ -46,9 +81,16 @@ __all__ = [
     "Route",
     "RouteStatus",
     "Shift",
+    "StockBatch",
     "Stop",
+    "StopRemoval",
+    "StorageMode",
+    "StorageReading",
+    "StorageZone",
+    "SupplierReturn",
     "User",
     "Vehicle",
+    "VehicleRepair",
     "VehicleStatus",
     "VehicleType",
 ]
