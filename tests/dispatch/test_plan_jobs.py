@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 import routing
 from dispatch import plans
 from dispatch.plan_jobs import PlanJobRunner, RunnerConfig, fail_expired_jobs
-from dispatch.problem_builder import PlanScope, build_problem
+from dispatch.problem_builder import (
+    PlanScope,
+    VehicleOverride,
+    build_problem,
+    solver_vehicle_id,
+    visit_id,
+)
 from infra.models import JobStatus, Plan, PlanJob, Route, Stop
 from tests.dispatch.plan_days import seed_small_day
 
@@ -191,3 +197,30 @@ def test_a_day_without_orders_fails_the_job_with_a_reason(committed_db):
     assert "no order is plannable" in (job.error or "")
     with committed_db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Route)) is not None
+
+
+def test_replanning_overrides_start_position_ready_time_loaded_and_fixed_orders(committed_db):
+    small = seed_small_day(committed_db.sessions, orders=3)
+    van = small.vehicle_ids[0]
+    ready = datetime.combine(small.day, datetime.min.time(), tzinfo=ZONE) + timedelta(hours=11)
+    override = VehicleOverride(
+        start_lat=52.53,
+        start_lng=13.41,
+        ready_at=ready,
+        loaded_order_ids=frozenset({small.order_ids[0]}),
+        fixed_order_ids=(small.order_ids[1],),
+        can_load_at_start=False,
+    )
+
+    with committed_db.sessions() as session:
+        built = build_problem(
+            session, PlanScope(small.day, small.depot_id), zone=ZONE, overrides={van: override}
+        )
+
+    vehicle = built.problem.vehicle(solver_vehicle_id(van))
+    assert vehicle.ready_at_s == 11 * 3600
+    assert vehicle.start_location == len(built.problem.location_names) - 1
+    assert vehicle.end_location == 0
+    assert vehicle.fixed_prefix == (visit_id(small.order_ids[1]),)
+    assert vehicle.can_load_at_start is False
+    assert built.problem.visit(visit_id(small.order_ids[0])).loaded_on == vehicle.id
