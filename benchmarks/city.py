@@ -30,6 +30,7 @@ from benchmarks.provenance import RESULTS_DIR, machine, shown, stamp
 from routing import PRESETS, SearchConfig, Solution, solve, validate
 from routing.instances import city_problem, generate_city_day
 from routing.matrix import EARTH_RADIUS_M, HaversineProvider, SpeedProfile, haversine_m
+from routing.search import DEFAULT
 
 DEFAULT_SIZES = (50, 200, 1000)
 # Time limit per size when --time-limit is not given, seconds.
@@ -135,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--two-depots", action="store_true")
     parser.add_argument(
         "--configs",
-        default="gls-savings",
+        default=DEFAULT.name,
         help=f"comma-separated search presets; {BASELINE!r} is always added "
         f"(known: {', '.join(sorted(PRESETS))})",
     )

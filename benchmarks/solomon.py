@@ -32,6 +32,7 @@ from benchmarks.provenance import DEFAULT_DATA, RESULTS_DIR, machine, shown, sta
 from routing import PRESETS, Problem, SearchConfig, Solution, solve, validate
 from routing.instances import SCALE, BestKnown, SolomonInstance, read_bks, read_solomon
 from routing.portfolio import DEFAULT_PORTFOLIO, solve_portfolio
+from routing.search import DEFAULT
 
 SETS = {"solomon": 10.0, "homberger_200": 30.0}  # default time limit per instance, seconds
 CLASSES = ("C1", "C2", "R1", "R2", "RC1", "RC2")
@@ -127,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--configs",
-        default="gls-savings",
+        default=DEFAULT.name,
         help=f"comma-separated search presets, one core each; {BASELINE!r} is always added "
         f"(known: {', '.join(sorted(PRESETS))})",
     )

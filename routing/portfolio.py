@@ -16,7 +16,7 @@ from routing.search import PRESETS, SearchConfig
 from routing.solution import Solution
 from routing.solve import explain_budget_s, explain_unassigned, solve
 
-DEFAULT_PORTFOLIO: tuple[str, ...] = ("gls-savings", "ils-sisr", "baseline", "gls-lns")
+DEFAULT_PORTFOLIO: tuple[str, ...] = ("ils", "ils-savings", "gls-savings", "baseline")
 
 
 def solve_portfolio(

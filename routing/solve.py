@@ -18,7 +18,7 @@ from routing.extract import extract_tours
 from routing.model import build_model
 from routing.prechecks import check_prefixes, precheck
 from routing.problem import InvalidProblem, Problem
-from routing.search import DEFAULT, SearchConfig, search_parameters
+from routing.search import DEFAULT, SearchConfig, from_given_routes, search_parameters
 from routing.solution import DROP_REASONS, Solution, Unassigned, UnassignedReason
 from routing.warm_start import initial_assignment
 
@@ -147,7 +147,13 @@ def _search(
         params = search_parameters(config, time_limit_s, n_visits)
         start = initial_assignment(ctx, initial_routes, params) if initial_routes else None
         if start is not None:
+            params = from_given_routes(params)
             assignment = ctx.routing.SolveFromAssignmentWithParameters(start, params)
+        elif config.iterated_local_search and n_visits:
+            # OR-Tools runs its iterated local search only through this entry point, which
+            # leaves the model's status unset; a returned plan is a completed search.
+            assignment = ctx.routing.SolveWithIteratedLocalSearch(params)
+            return assignment, "success" if assignment is not None else _status_name(ctx)
         else:
             assignment = ctx.routing.SolveWithParameters(params)
         return assignment, _status_name(ctx)
@@ -178,10 +184,18 @@ def _search(
 def _report_progress(
     ctx: ModelContext, progress: Progress, started: float, time_limit_s: float
 ) -> None:
+    best: list[int] = []
+
     def on_solution() -> None:
         # The cost variable exists only once the model is closed, i.e. inside the search.
+        # Iterated local search also reports the perturbed plans it moves through, which may
+        # cost more than the best so far: only the best is reported.
+        cost = ctx.routing.CostVar().Value()
+        if best and cost >= best[0]:
+            return
+        best[:] = [cost]
         fraction = min(1.0, (time.monotonic() - started) / max(time_limit_s, 1e-9))
-        progress(fraction, ctx.routing.CostVar().Value() / UNITS_PER_CURRENCY)
+        progress(fraction, cost / UNITS_PER_CURRENCY)
 
     ctx.routing.AddAtSolutionCallback(on_solution)
 
