@@ -12,7 +12,19 @@ from fastapi.staticfiles import StaticFiles
 from xstatic.pkg import leaflet as xstatic_leaflet
 
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
-from api.routers import accounts, courier, depots, fleet, health, orders, pages, plans, routes
+from api.routers import (
+    accounts,
+    courier,
+    depots,
+    fleet,
+    health,
+    inspections,
+    orders,
+    pages,
+    plans,
+    routes,
+    warehouse,
+)
 from api.schemas.common import Problem
 from dispatch.plan_jobs import PlanJobRunner, RunnerConfig
 from infra.db import make_engine, make_session_factory
@@ -86,7 +98,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.geocoder = geocoder
     app.state.runner = None
     install_error_handlers(app)
-    for module in (health, accounts, depots, fleet, orders, routes, plans, courier, pages):
+    for module in (
+        health,
+        accounts,
+        depots,
+        fleet,
+        orders,
+        routes,
+        plans,
+        courier,
+        pages,
+        warehouse,
+        inspections,
+    ):
         app.include_router(module.router)
     app.mount(pages.LEAFLET_URL, StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
     return app

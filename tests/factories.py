@@ -21,13 +21,19 @@ from infra.models import (
     LocationSource,
     Order,
     OrderKind,
+    OrderLine,
     OrderStatus,
     OrderWindow,
     Parcel,
     Plan,
+    PlanStatus,
     Role,
     Route,
     Shift,
+    StockBatch,
+    Stop,
+    StorageMode,
+    StorageZone,
     User,
     Vehicle,
     VehicleType,
@@ -223,3 +229,77 @@ class FakeGeocoder:
     def locate(self, address: str) -> GeoPoint | None:
         self.asked.append(address)
         return self.places.get(address)
+
+
+def make_zone(session: Session, depot: Depot | None = None, **overrides: Any) -> StorageZone:
+    depot = depot or make_depot(session)
+    values: dict[str, Any] = {
+        "depot_id": depot.id,
+        "code": _next("Z"),
+        "name": "Cold room",
+        "storage_mode": StorageMode.CHILLED,
+    }
+    zone = StorageZone(**(values | overrides))
+    session.add(zone)
+    session.flush()
+    return zone
+
+
+def make_batch(session: Session, zone: StorageZone, **overrides: Any) -> StockBatch:
+    values: dict[str, Any] = {
+        "depot_id": zone.depot_id,
+        "zone_id": zone.id,
+        "sku": "MILK-1L",
+        "lot_number": _next("LOT-"),
+        "supplier": "Dairy Co",
+        "quantity": 10,
+        "expires_on": DAY + timedelta(days=7),
+        "storage_mode": zone.storage_mode,
+        "min_temp_c": 2.0,
+        "max_temp_c": 8.0,
+        "received_at": datetime.combine(DAY, time(6), tzinfo=ZONE) - timedelta(days=1),
+    }
+    batch = StockBatch(**(values | overrides))
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def make_stock_order(
+    session: Session, *, depot: Depot, sku: str = "MILK-1L", quantity: int = 2, **overrides: Any
+) -> Order:
+    """A plannable order of one line for `sku`, from `depot`."""
+    return make_order(
+        session,
+        depot_id=depot.id,
+        recipient_email="ada@example.org",
+        lines=[OrderLine(line_no=1, sku=sku, quantity=quantity)],
+        **overrides,
+    )
+
+
+def make_published_route(
+    session: Session, *, vehicle: Vehicle, courier: Courier | None, orders: list[Order]
+) -> Route:
+    """A route of a published plan visiting `orders` in turn, each of them `planned`."""
+    route = make_route(session, vehicle=vehicle, courier=courier)
+    route.plan.status = PlanStatus.PUBLISHED
+    start = route.planned_start_at
+    for k, order in enumerate(orders, start=1):
+        at = start + timedelta(minutes=20 * k)
+        route.stops.append(
+            Stop(
+                order_id=order.id,
+                sequence=k,
+                planned_arrival_at=at,
+                planned_service_start_at=at,
+                planned_departure_at=at + timedelta(minutes=5),
+                load_weight_g_after=2000 * (len(orders) - k),
+                load_volume_cm3_after=5000 * (len(orders) - k),
+                load_parcels_after=len(orders) - k,
+            )
+        )
+        order.status = OrderStatus.PLANNED
+    route.plan.orders_planned = len(orders)
+    session.flush()
+    return route
