@@ -12,7 +12,9 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 
-from routing.constraints.context import Relaxation
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.constraints.context import ModelContext, Relaxation
 from routing.model import build_model
 from routing.problem import Problem
 from routing.search import SearchConfig, search_parameters
@@ -81,24 +83,48 @@ def _fits_when_relaxed(
     config: SearchConfig,
     time_limit_s: float,
 ) -> set[str]:
-    # Visits on the routes now must stay there: a suspect that only fits by pushing another
-    # visit out is not kept out by this family.
+    """Suspects that the relaxed model serves, first without, then with rearranging the plan.
+
+    The quick probe keeps every served visit on the routes (a suspect that only fits by pushing
+    another out is not kept out by this family) and lets greedy local search insert suspects.
+    Insertions that need a whole day rearranged escape local moves, so when the probe finds
+    none, the relaxed model is solved afresh: if it serves more visits than the plan does, the
+    suspects among them were kept out by this family.
+    """
+    deadline = time.monotonic() + time_limit_s
     served = frozenset(v for visit_ids in routes.values() for v in visit_ids)
     ctx = build_model(
         problem, relax=relax, penalty_boost=dict.fromkeys(suspects, _BOOST), mandatory=served
     )
-    params = search_parameters(config, time_limit_s, len(problem.visits))
+    params = search_parameters(config, time_limit_s / 4, len(problem.visits))
+    # Greedy descent stops at the first local optimum: inserting a suspect is an improving move.
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     start = initial_assignment(ctx, routes, params)
+    fits: set[str] = set()
     if start is not None:
-        assignment = ctx.routing.SolveFromAssignmentWithParameters(start, params)
-    else:
-        assignment = ctx.routing.SolveWithParameters(params)
-    if assignment is None:
-        logger.info("relaxation %s found no plan in %.2fs", relax, time_limit_s)
+        probe = ctx.routing.SolveFromAssignmentWithParameters(start, params)
+        fits = _served(ctx, probe, suspects)
+    left_s = deadline - time.monotonic()
+    if fits or left_s < 0.1:
+        return fits
+    fresh = build_model(problem, relax=relax)
+    assignment = fresh.routing.SolveWithParameters(
+        search_parameters(config, left_s, len(problem.visits))
+    )
+    if len(_served(fresh, assignment, [v.id for v in problem.visits])) <= len(served):
         return set()
+    return _served(fresh, assignment, suspects)
+
+
+def _served(
+    ctx: ModelContext, assignment: pywrapcp.Assignment | None, visit_ids: Sequence[str]
+) -> set[str]:
+    if assignment is None:
+        return set()
+    routing, indexer = ctx.routing, ctx.indexer
     return {
         visit_id
-        for visit_id in suspects
-        if assignment.Value(ctx.routing.NextVar(ctx.indexer.visit_index(visit_id)))
-        != ctx.indexer.visit_index(visit_id)
+        for visit_id in visit_ids
+        if assignment.Value(routing.NextVar(indexer.visit_index(visit_id)))
+        != indexer.visit_index(visit_id)
     }
