@@ -192,8 +192,9 @@ def _legend(view: PlanMapView) -> str:
             f"<b>{html.escape(route.name)}</b> {html.escape(route.summary)}</li>"
         )
     parts = [
-        '<div class="sd-legend">',
-        f"<h3>{html.escape(view.title)}</h3>",
+        # A <details> box the reader can fold away when it covers the stops underneath.
+        '<details class="sd-legend" open>',
+        f"<summary><h3>{html.escape(view.title)}</h3></summary>",
         f"<ul>{''.join(rows) or '<li>no routes</li>'}</ul>",
     ]
     if view.unserved:
@@ -203,7 +204,7 @@ def _legend(view: PlanMapView) -> str:
         )
         parts.append(f"<h4>Not served ({len(view.unserved)})</h4><ul class='sd-unserved-list'>")
         parts.append(items + "</ul>")
-    parts.append("</div>")
+    parts.append("</details>")
     return "".join(parts)
 
 
@@ -262,11 +263,12 @@ _STYLE = """<style>
 .sd-depot { border-radius: 3px; }
 .sd-unserved { opacity: .85; }
 .sd-legend {
-  position: fixed; bottom: 24px; left: 10px; z-index: 1000; max-width: 360px;
-  max-height: 45vh; overflow: auto; background: rgba(255,255,255,.95); padding: 8px 12px;
+  position: fixed; bottom: 24px; right: 10px; z-index: 1000; max-width: 360px;
+  max-height: 40vh; overflow: auto; background: rgba(255,255,255,.95); padding: 8px 12px;
   font: 12px sans-serif; border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,.3);
 }
-.sd-legend h3 { margin: 0 0 6px; font-size: 14px; }
+.sd-legend summary { cursor: pointer; }
+.sd-legend h3 { display: inline; margin: 0 0 6px; font-size: 14px; }
 .sd-legend h4 { margin: 8px 0 4px; font-size: 13px; }
 .sd-legend ul { margin: 0; padding-left: 0; list-style: none; }
 .sd-legend li { margin: 2px 0; }

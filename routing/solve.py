@@ -191,10 +191,12 @@ def _report_progress(
     best: list[int] = []
 
     def on_solution() -> None:
-        # The cost variable exists only once the model is closed, i.e. inside the search.
+        # The cost variable exists only once the model is closed, i.e. inside the search. Max(),
+        # not Value(): should the callback fire where the cost is not bound, Value() aborts the
+        # whole process (a failed CHECK), Max() merely reports an upper bound.
         # Iterated local search also reports the perturbed plans it moves through, which may
         # cost more than the best so far: only the best is reported.
-        cost = ctx.routing.CostVar().Value()
+        cost = ctx.routing.CostVar().Max()
         if best and cost >= best[0]:
             return
         best[:] = [cost]
