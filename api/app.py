@@ -23,6 +23,8 @@ from api.routers import (
     pages,
     plans,
     routes,
+    track_page,
+    tracking,
     warehouse,
 )
 from api.schemas.common import Problem
@@ -40,6 +42,7 @@ PUBLIC_PATHS = (
         {"/health", "/auth/token", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
     )
     | pages.PAGE_PATHS
+    | track_page.PUBLIC_PATHS
 )  # pages answer anonymous callers with the sign-in form instead
 
 
@@ -111,6 +114,8 @@ def create_app(settings: Settings) -> FastAPI:
         warehouse,
         inspections,
     ):
+        app.include_router(module.router)
+    for module in (tracking, track_page):
         app.include_router(module.router)
     app.mount(pages.LEAFLET_URL, StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
     return app

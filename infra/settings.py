@@ -103,6 +103,25 @@ class WarehouseSettings(BaseModel):
     excursion_grace_s: int = Field(default=1800, ge=0, le=7 * 24 * 3600)
 
 
+class TrackingSettings(BaseModel):
+    # A ping implying a faster move than this from its neighbours (in device time) is refused.
+    max_speed_kmh: float = Field(default=150.0, gt=0, le=1000)
+    # A ping whose device time is this far ahead of the server clock is refused.
+    max_future_skew_s: int = Field(default=120, ge=0, le=3600)
+    # An ETA later than its window's end by more than this is flagged as projected late.
+    lateness_threshold_s: int = Field(default=300, ge=0, le=24 * 3600)
+    # The observed delay factor (actual / planned durations) is kept within these bounds.
+    min_delay_factor: float = Field(default=0.8, gt=0, le=1)
+    max_delay_factor: float = Field(default=2.0, ge=1, le=10)
+    # The customer's ETA window is the ETA plus or minus this, clipped to the promised window.
+    eta_margin_s: int = Field(default=900, ge=0, le=4 * 3600)
+    # Decimal places of the courier position shown to a customer (3 is about 100 m).
+    public_position_decimals: int = Field(default=3, ge=1, le=5)
+    # Unknown tracking codes one client may try within the window before it is refused (429).
+    code_misses_allowed: int = Field(default=10, ge=1, le=10_000)
+    code_miss_window_s: int = Field(default=600, ge=1, le=24 * 3600)
+
+
 class GeocoderSettings(BaseModel):
     # A geopy service name such as "nominatim" or "photon"; None means coordinates are required.
     provider: str | None = None
@@ -132,6 +151,7 @@ class Settings(BaseSettings):
     operation: OperationSettings = Field(default_factory=OperationSettings)
     geocoder: GeocoderSettings = Field(default_factory=GeocoderSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    tracking: TrackingSettings = Field(default_factory=TrackingSettings)
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> Self:

@@ -31,6 +31,13 @@ from infra.models.planning import (
     RouteStatus,
     Stop,
 )
+from infra.models.tracking import (
+    FailureReason,
+    Feedback,
+    PositionPing,
+    StopEvent,
+    StopEventKind,
+)
 from infra.models.warehouse import (
     BatchAllocation,
     Depot,
@@ -53,6 +60,8 @@ __all__ = [
     "BatchAllocation",
     "Courier",
     "Depot",
+    "FailureReason",
+    "Feedback",
     "Hold",
     "HoldEvent",
     "HoldEventKind",
@@ -77,12 +86,15 @@ __all__ = [
     "PlanJob",
     "PlanStatus",
     "PlanUnserved",
+    "PositionPing",
     "Role",
     "Route",
     "RouteStatus",
     "Shift",
     "StockBatch",
     "Stop",
+    "StopEvent",
+    "StopEventKind",
     "StopRemoval",
     "StorageMode",
     "StorageReading",

@@ -1,0 +1,48 @@
+"""What couriers report from the road (pings, stop events) and the ETAs projected from it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.auth import CourierActor
+from api.deps import IdPath, NowDep, SessionDep, SettingsDep
+from api.schemas.tracking import PingBatchIn, PingBatchOut, StopEventIn, StopEventOut
+from tracking import pings, stop_events
+from tracking.plausibility import Limits
+
+router = APIRouter(tags=["tracking"])
+
+
+@router.post("/courier/me/pings")
+def post_pings(
+    body: PingBatchIn, session: SessionDep, settings: SettingsDep, now: NowDep, actor: CourierActor
+) -> PingBatchOut:
+    """Couriers: a batch of position pings; each is accepted, a duplicate, or rejected with why."""
+    result = pings.record_pings(
+        session,
+        actor.courier_id or 0,
+        [p.to_domain() for p in body.pings],
+        now=now,
+        limits=Limits.of(settings.tracking),
+    )
+    return PingBatchOut.of(result)
+
+
+@router.post("/courier/me/stops/{stop_id}/events", status_code=201)
+def post_stop_event(
+    stop_id: IdPath,
+    body: StopEventIn,
+    response: Response,
+    session: SessionDep,
+    now: NowDep,
+    actor: CourierActor,
+) -> StopEventOut:
+    """Couriers: an event at a stop of their departed route; a retry (same client_event_id)
+    answers 200 with the first outcome."""
+    recorded = stop_events.record_stop_event(
+        session, actor.courier_id or 0, stop_id, body.to_domain(), now=now
+    )
+    if recorded.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return StopEventOut.of(recorded)

@@ -1,0 +1,146 @@
+"""Position pings: a batch recorded once each, implausible ones refused, read in device time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from infra.models import Courier, PositionPing
+from tracking.errors import CourierNotFound
+from tracking.plausibility import Fix, Limits, PingRejection, Timeline, static_problem
+
+# Stored pings this far around a batch are the neighbours its pings are checked against.
+NEIGHBOUR_SPAN = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class PingIn:
+    device_at: datetime
+    lat: float
+    lng: float
+    accuracy_m: float | None = None
+    speed_m_s: float | None = None
+    heading_deg: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    index: int
+    reason: PingRejection
+
+
+@dataclass(slots=True)
+class PingBatchResult:
+    """Indexes into the batch as sent."""
+
+    accepted: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _fix(ping: PingIn | PositionPing) -> Fix:
+    return Fix(ping.device_at, ping.lat, ping.lng, ping.accuracy_m or 0.0)
+
+
+def record_pings(
+    session: Session,
+    courier_id: int,
+    pings: Sequence[PingIn],
+    *,
+    now: datetime,
+    limits: Limits,
+) -> PingBatchResult:
+    """Stores the batch's new, plausible pings; a ping already stored is counted as a duplicate.
+
+    Pings are judged in device-time order against their neighbours, stored or just accepted,
+    so a batch may arrive late or shuffled; refusals are listed per ping. Raises
+    CourierNotFound.
+    """
+    if session.get(Courier, courier_id) is None:
+        raise CourierNotFound(f"courier {courier_id} does not exist", courier_id=courier_id)
+    result = PingBatchResult()
+    candidates: dict[datetime, int] = {}
+    for index, ping in enumerate(pings):
+        problem = static_problem(_fix(ping), now=now, limits=limits)
+        if problem is not None:
+            result.rejected.append(Rejected(index, problem))
+        elif ping.device_at in candidates:
+            result.duplicates.append(index)
+        else:
+            candidates[ping.device_at] = index
+    if not candidates:
+        return result
+    stored = list(
+        session.scalars(
+            select(PositionPing).where(
+                PositionPing.courier_id == courier_id,
+                PositionPing.device_at >= min(candidates) - NEIGHBOUR_SPAN,
+                PositionPing.device_at <= max(candidates) + NEIGHBOUR_SPAN,
+            )
+        )
+    )
+    stored_times = {p.device_at for p in stored}
+    timeline = Timeline([_fix(p) for p in stored])
+    for device_at in sorted(candidates):
+        index = candidates[device_at]
+        if device_at in stored_times:
+            result.duplicates.append(index)
+            continue
+        ping = pings[index]
+        problem = timeline.admit(_fix(ping), limits)
+        if problem is not None:
+            result.rejected.append(Rejected(index, problem))
+            continue
+        row = PositionPing(
+            courier_id=courier_id,
+            device_at=ping.device_at,
+            lat=ping.lat,
+            lng=ping.lng,
+            accuracy_m=ping.accuracy_m,
+            speed_m_s=ping.speed_m_s,
+            heading_deg=ping.heading_deg,
+            received_at=now,
+        )
+        try:
+            # A concurrent request may store the same ping first: then it is a duplicate.
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            result.duplicates.append(index)
+            continue
+        result.accepted.append(index)
+    result.accepted.sort()
+    result.duplicates.sort()
+    result.rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def pings_between(
+    session: Session,
+    courier_id: int,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[PositionPing]:
+    """The courier's pings in device-time order."""
+    query = select(PositionPing).where(PositionPing.courier_id == courier_id)
+    if since is not None:
+        query = query.where(PositionPing.device_at >= since)
+    if until is not None:
+        query = query.where(PositionPing.device_at <= until)
+    return list(session.scalars(query.order_by(PositionPing.device_at)))
+
+
+def latest_position(session: Session, courier_id: int) -> PositionPing | None:
+    """The ping with the latest device time, whenever it arrived."""
+    return session.scalars(
+        select(PositionPing)
+        .where(PositionPing.courier_id == courier_id)
+        .order_by(PositionPing.device_at.desc())
+        .limit(1)
+    ).first()

@@ -1,0 +1,253 @@
+"""Stop events: what a courier reports at a stop, recorded once, only when the stop allows it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from infra.models import (
+    FailureReason,
+    Order,
+    OrderKind,
+    OrderStatus,
+    PlanStatus,
+    Route,
+    RouteStatus,
+    Stop,
+    StopEvent,
+    StopEventKind,
+)
+from tracking import notifications
+from tracking.errors import (
+    ClientEventIdReused,
+    IllegalStopEvent,
+    RouteNotUnderWay,
+    StopNotFound,
+)
+from tracking.stop_states import StopState, is_done, next_state, state_after
+
+ORDER_STATUS_AFTER: dict[StopState, OrderStatus] = {
+    StopState.ARRIVED: OrderStatus.OUT_FOR_DELIVERY,
+    StopState.DELIVERED: OrderStatus.DELIVERED,
+    StopState.PICKED_UP: OrderStatus.DELIVERED,
+    StopState.FAILED: OrderStatus.FAILED,
+}
+NOTICE_AFTER: dict[StopState, str] = {
+    StopState.DELIVERED: notifications.DELIVERED,
+    StopState.PICKED_UP: notifications.PICKED_UP,
+    StopState.FAILED: notifications.DELIVERY_FAILED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StopReport:
+    client_event_id: str
+    kind: StopEventKind
+    occurred_at: datetime
+    lat: float | None = None
+    lng: float | None = None
+    recipient_name: str | None = None
+    signature_ref: str | None = None
+    photo_ref: str | None = None
+    failure_reason: FailureReason | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    event: StopEvent
+    # The stop's state right after this event.
+    state: StopState
+    # True when the event had been recorded before (a retry).
+    replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StopProgress:
+    """What the events of one stop say so far."""
+
+    state: StopState
+    events: tuple[StopEvent, ...]
+
+    @property
+    def arrived_at(self) -> datetime | None:
+        return next((e.occurred_at for e in self.events if e.kind is StopEventKind.ARRIVED), None)
+
+    @property
+    def done_at(self) -> datetime | None:
+        if not is_done(self.state):
+            return None
+        return self.events[-1].occurred_at
+
+    @property
+    def final_event(self) -> StopEvent | None:
+        return self.events[-1] if is_done(self.state) else None
+
+
+def record_stop_event(
+    session: Session, courier_id: int, stop_id: int, report: StopReport, *, now: datetime
+) -> RecordedEvent:
+    """Records the courier's event at a stop of their own departed route.
+
+    A retry with the same client event id returns the first outcome. The order's status
+    follows, and the customer is notified of a delivery or a failed attempt in the same
+    transaction. Raises StopNotFound, RouteNotUnderWay, IllegalStopEvent, ClientEventIdReused.
+    """
+    earlier = _by_client_id(session, courier_id, report.client_event_id)
+    if earlier is not None:
+        return _replay(session, earlier, stop_id, report)
+    stop, route, order = _own_stop(session, courier_id, stop_id)
+    if route.status is not RouteStatus.DEPARTED:
+        raise RouteNotUnderWay(
+            f"route {route.id} is {route.status.value}; stop events are taken once it departed",
+            route_id=route.id,
+            stop_id=stop_id,
+            route_status=route.status.value,
+        )
+    state = progress_of(session, [stop_id])[stop_id].state
+    after = next_state(state, report.kind, order.kind)
+    if after is None:
+        raise IllegalStopEvent(
+            f"stop {stop_id} is {state.value}; '{report.kind.value}' is not allowed "
+            f"for a {order.kind.value} order now",
+            stop_id=stop_id,
+            current_state=state.value,
+            attempted_event=report.kind.value,
+        )
+    event = StopEvent(
+        stop_id=stop_id,
+        route_id=route.id,
+        order_id=order.id,
+        courier_id=courier_id,
+        client_event_id=report.client_event_id,
+        kind=report.kind,
+        occurred_at=report.occurred_at,
+        recorded_at=now,
+        lat=report.lat,
+        lng=report.lng,
+        recipient_name=report.recipient_name,
+        signature_ref=report.signature_ref,
+        photo_ref=report.photo_ref,
+        failure_reason=report.failure_reason,
+        note=report.note,
+    )
+    try:
+        with session.begin_nested():
+            session.add(event)
+    except IntegrityError:
+        # The same report, sent twice at once: the other request recorded it.
+        raced = _by_client_id(session, courier_id, report.client_event_id)
+        if raced is None:
+            raise
+        return _replay(session, raced, stop_id, report)
+    _follow(session, route, stop, order, after, report, now=now)
+    session.flush()
+    return RecordedEvent(event, after, replayed=False)
+
+
+def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProgress]:
+    """Each stop's state and events (oldest first); stops without events are pending."""
+    ids = list(stop_ids)
+    events: dict[int, list[StopEvent]] = defaultdict(list)
+    query = select(Stop.id, Order.kind).join(Order, Stop.order_id == Order.id)
+    kinds: dict[int, OrderKind] = {
+        row.id: row.kind for row in session.execute(query.where(Stop.id.in_(ids)))
+    }
+    if ids:
+        for event in session.scalars(
+            select(StopEvent).where(StopEvent.stop_id.in_(ids)).order_by(StopEvent.id)
+        ):
+            events[event.stop_id].append(event)
+    return {
+        stop_id: StopProgress(
+            state_after((e.kind for e in events[stop_id]), kinds[stop_id])
+            if stop_id in kinds
+            else StopState.PENDING,
+            tuple(events[stop_id]),
+        )
+        for stop_id in ids
+    }
+
+
+def _by_client_id(session: Session, courier_id: int, client_event_id: str) -> StopEvent | None:
+    return session.scalars(
+        select(StopEvent).where(
+            StopEvent.courier_id == courier_id, StopEvent.client_event_id == client_event_id
+        )
+    ).first()
+
+
+def _replay(
+    session: Session, earlier: StopEvent, stop_id: int, report: StopReport
+) -> RecordedEvent:
+    if earlier.stop_id != stop_id or earlier.kind is not report.kind:
+        raise ClientEventIdReused(
+            f"client event id {report.client_event_id!r} was used for '{earlier.kind.value}' "
+            f"at stop {earlier.stop_id}",
+            stop_id=earlier.stop_id,
+            client_event_id=report.client_event_id,
+        )
+    order = session.get(Order, earlier.order_id)
+    assert order is not None  # a foreign key
+    kinds = session.scalars(
+        select(StopEvent.kind)
+        .where(StopEvent.stop_id == earlier.stop_id, StopEvent.id <= earlier.id)
+        .order_by(StopEvent.id)
+    )
+    return RecordedEvent(earlier, state_after(kinds, order.kind), replayed=True)
+
+
+def _own_stop(session: Session, courier_id: int, stop_id: int) -> tuple[Stop, Route, Order]:
+    stop = session.get(Stop, stop_id)
+    route = stop.route if stop is not None else None
+    if (
+        stop is None
+        or route is None
+        or route.courier_id != courier_id
+        or route.plan.status is not PlanStatus.PUBLISHED
+    ):
+        raise StopNotFound(f"stop {stop_id} is not on a route of yours", stop_id=stop_id)
+    order = session.get(Order, stop.order_id)
+    assert order is not None  # a foreign key
+    return stop, route, order
+
+
+def _follow(
+    session: Session,
+    route: Route,
+    stop: Stop,
+    order: Order,
+    state: StopState,
+    report: StopReport,
+    *,
+    now: datetime,
+) -> None:
+    """The order's status, the customers' notices and the route's end follow the event."""
+    if state is StopState.ARRIVED and order.status is OrderStatus.PLANNED:
+        notifications.notify_customer(session, order, notifications.OUT_FOR_DELIVERY, now=now)
+    order.status = ORDER_STATUS_AFTER[state]
+    notice = NOTICE_AFTER.get(state)
+    if notice is None:
+        return
+    details = {"failure_reason": report.failure_reason.value} if report.failure_reason else {}
+    notifications.notify_customer(session, order, notice, now=now, details=details)
+    stops: Sequence[Stop] = route.stops
+    progress = progress_of(session, [s.id for s in stops])
+    progress_done = {s.id for s in stops if s.id == stop.id or is_done(progress[s.id].state)}
+    upcoming = next((s for s in stops if s.id not in progress_done), None)
+    if upcoming is None:
+        route.status = RouteStatus.DONE
+        route.finished_at = report.occurred_at
+        return
+    if progress[upcoming.id].state is StopState.PENDING:
+        next_order = session.get(Order, upcoming.order_id)
+        assert next_order is not None  # a foreign key
+        notifications.notify_customer(
+            session, next_order, notifications.COURIER_ON_THE_WAY, now=now
+        )
