@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.auth import CourierActor
+from api.auth import CourierActor, StaffActor, courier_scope
 from api.deps import IdPath, NowDep, SessionDep, SettingsDep
-from api.schemas.tracking import PingBatchIn, PingBatchOut, StopEventIn, StopEventOut
-from tracking import pings, stop_events
+from api.schemas.tracking import (
+    PingBatchIn,
+    PingBatchOut,
+    RouteEtasOut,
+    StopEventIn,
+    StopEventOut,
+)
+from tracking import etas, pings, stop_events
 from tracking.plausibility import Limits
 
 router = APIRouter(tags=["tracking"])
@@ -46,3 +52,14 @@ def post_stop_event(
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     return StopEventOut.of(recorded)
+
+
+@router.get("/routes/{route_id}/etas")
+def get_route_etas(
+    route_id: IdPath, session: SessionDep, settings: SettingsDep, now: NowDep, actor: StaffActor
+) -> RouteEtasOut:
+    """Dispatchers and admins; a courier their own route: ETAs of the remaining stops."""
+    projected = etas.route_etas(
+        session, route_id, as_courier=courier_scope(actor), now=now, settings=settings.tracking
+    )
+    return RouteEtasOut.of(projected)

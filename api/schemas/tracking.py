@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from api.schemas.common import Lat, Lng, Name, Notes, RequestModel, ResponseModel
 from infra.models import FailureReason, StopEventKind
+from tracking.etas import Origin, RouteEtas
 from tracking.pings import PingBatchResult, PingIn
 from tracking.stop_events import RecordedEvent, StopReport
 from tracking.stop_states import StopState
@@ -149,4 +150,52 @@ class StopEventOut(ResponseModel):
             recorded_at=e.recorded_at.astimezone(UTC),
             failure_reason=e.failure_reason,
             stop_state=recorded.state,
+        )
+
+
+class StopEtaOut(ResponseModel):
+    stop_id: int
+    order_id: int
+    sequence: int
+    planned_arrival_at: datetime
+    eta_at: datetime
+    service_start_at: datetime
+    departure_at: datetime
+    window_end_at: datetime | None
+    late_by_s: int
+    projected_late: bool
+
+
+class RouteEtasOut(ResponseModel):
+    route_id: int
+    computed_at: datetime
+    # Actual over planned durations of the work done so far (1.0: on plan).
+    delay_factor: float
+    origin: Origin
+    stops: list[StopEtaOut]
+
+    @classmethod
+    def of(cls, etas: RouteEtas) -> RouteEtasOut:
+        return cls(
+            route_id=etas.route.id,
+            computed_at=etas.computed_at.astimezone(UTC),
+            delay_factor=round(etas.delay_factor, 3),
+            origin=etas.origin,
+            stops=[
+                StopEtaOut(
+                    stop_id=s.stop.id,
+                    order_id=s.order.id,
+                    sequence=s.stop.sequence,
+                    planned_arrival_at=s.stop.planned_arrival_at.astimezone(UTC),
+                    eta_at=s.eta.arrival_at.astimezone(UTC),
+                    service_start_at=s.eta.service_start_at.astimezone(UTC),
+                    departure_at=s.eta.departure_at.astimezone(UTC),
+                    window_end_at=s.eta.window_end_at.astimezone(UTC)
+                    if s.eta.window_end_at
+                    else None,
+                    late_by_s=s.eta.late_by_s,
+                    projected_late=s.eta.projected_late,
+                )
+                for s in etas.stops
+            ],
         )
