@@ -25,6 +25,7 @@ from api.schemas.warehouse import (
     ZoneIn,
     ZoneOut,
 )
+from dispatch import retiming
 from infra.models import HoldStatus
 from warehouse import holds, readings, stock, storage
 
@@ -67,7 +68,9 @@ def record_readings(
         grace_s=settings.warehouse.excursion_grace_s,
         now=now,
     )
-    return ReadingsOut.of(recorded)
+    removed = [r.route_id for h in recorded.holds for r in h.removed_stops]
+    retimed = retiming.retime_routes(session, removed, zone=settings.operation.zone, now=now)
+    return ReadingsOut.of(recorded, retimed)
 
 
 @router.post("/batches", status_code=201)
@@ -106,8 +109,14 @@ def allocate_order(
 
 @router.post("/batches/{batch_id}/holds", status_code=201)
 def place_hold(
-    batch_id: IdPath, payload: HoldIn, session: SessionDep, now: NowDep, actor: DispatchActor
+    batch_id: IdPath,
+    payload: HoldIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    actor: DispatchActor,
 ) -> HoldEffectsOut:
+    """Holds the batch; routes that lose stops are re-timed in the same transaction."""
     effects = holds.place_hold(
         session,
         batch_id=batch_id,
@@ -116,7 +125,9 @@ def place_hold(
         by_id=actor.user_id,
         now=now,
     )
-    return HoldEffectsOut.of(effects)
+    removed = [r.route_id for r in effects.removed_stops]
+    retimed = retiming.retime_routes(session, removed, zone=settings.operation.zone, now=now)
+    return HoldEffectsOut.of(effects, retimed)
 
 
 @router.get("/holds")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from api.schemas.common import Code, Id, Name, Notes, RequestModel, ResponseModel, Sku
+from dispatch.retiming import RetimedRoute
 from infra.models import (
     BatchAllocation,
     Hold,
@@ -220,21 +222,44 @@ class StopRemovalOut(ResponseModel):
         return cls.model_validate(removal)
 
 
+class RetimedRouteOut(ResponseModel):
+    """A route that lost stops, re-timed in the same request (or why its times stayed)."""
+
+    route_id: int
+    plan_id: int
+    stops: int
+    retimed: bool
+    why: str | None
+
+    @classmethod
+    def of(cls, retimed: RetimedRoute) -> RetimedRouteOut:
+        return cls(
+            route_id=retimed.route_id,
+            plan_id=retimed.plan_id,
+            stops=retimed.stops,
+            retimed=retimed.retimed,
+            why=retimed.why,
+        )
+
+
 class HoldEffectsOut(ResponseModel):
     hold: HoldOut
     reallocated_order_ids: list[int]
     held_order_ids: list[int]
     departed_order_ids: list[int]
     removed_stops: list[StopRemovalOut]
+    # Routes that lost stops to this hold (empty when listed with the readings instead).
+    retimed_routes: list[RetimedRouteOut]
 
     @classmethod
-    def of(cls, effects: HoldEffects) -> HoldEffectsOut:
+    def of(cls, effects: HoldEffects, retimed: Sequence[RetimedRoute] = ()) -> HoldEffectsOut:
         return cls(
             hold=HoldOut.of(effects.hold),
             reallocated_order_ids=list(effects.reallocated_order_ids),
             held_order_ids=list(effects.held_order_ids),
             departed_order_ids=list(effects.departed_order_ids),
             removed_stops=[StopRemovalOut.of(r) for r in effects.removed_stops],
+            retimed_routes=[RetimedRouteOut.of(r) for r in retimed],
         )
 
 
@@ -251,13 +276,16 @@ class ReadingsOut(ResponseModel):
     stored: int
     duplicates: int
     holds: list[HoldEffectsOut]
+    # Every route that lost stops to these holds, re-timed once.
+    retimed_routes: list[RetimedRouteOut]
 
     @classmethod
-    def of(cls, recorded: ReadingsRecorded) -> ReadingsOut:
+    def of(cls, recorded: ReadingsRecorded, retimed: Sequence[RetimedRoute]) -> ReadingsOut:
         return cls(
             stored=recorded.stored,
             duplicates=recorded.duplicates,
             holds=[HoldEffectsOut.of(h) for h in recorded.holds],
+            retimed_routes=[RetimedRouteOut.of(r) for r in retimed],
         )
 
 
