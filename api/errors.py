@@ -111,7 +111,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
-        instance=request.url.path,
+        instance=request.url.path if exc.instance_in_body else None,
         errors=exc.problems if isinstance(exc, Invalid) else (),
         ids=exc.ids,
     )

@@ -27,6 +27,8 @@ class DomainError(Exception):
 
     code: ClassVar[str] = "domain_error"
     title: ClassVar[str] = "Request refused"
+    # False when the request path holds a secret (a tracking code) the body must not repeat.
+    instance_in_body: ClassVar[bool] = True
 
     def __init__(self, detail: str, **ids: IdValue) -> None:
         super().__init__(detail)

@@ -1,9 +1,123 @@
-"""The customer's tracking page: reached by the order's unguessable code, no sign-in."""
+"""The customer's tracking page: reached by the order's unguessable code, no sign-in.
+
+Every unknown code answers the same 404; a client that misses too often is refused (429)
+for a while, hits included, so codes cannot be guessed by trying.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import threading
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import NowDep, SessionDep, SettingsDep
+from api.errors import problem_response
+from api.rate_limit import InMemoryMissLimiter, MissLimiter
+from api.schemas.track_page import FeedbackIn, FeedbackOut, TrackingOut
+from customers import tracking_view
+from customers.errors import TrackingCodeUnknown
 
 PUBLIC_PATHS = frozenset({"/track/{code}", "/track/{code}/feedback"})
 
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 router = APIRouter(tags=["customer tracking"])
+_limiter_lock = threading.Lock()
+
+
+def get_miss_limiter(request: Request) -> MissLimiter:
+    """One limiter per application, made on first use from its settings."""
+    state = request.app.state
+    with _limiter_lock:
+        limiter: MissLimiter | None = getattr(state, "tracking_miss_limiter", None)
+        if limiter is None:
+            tracking = state.settings.tracking
+            limiter = InMemoryMissLimiter(
+                allowed=tracking.code_misses_allowed, window_s=tracking.code_miss_window_s
+            )
+            state.tracking_miss_limiter = limiter
+    return limiter
+
+
+LimiterDep = Annotated[MissLimiter, Depends(get_miss_limiter)]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _too_many(retry_after_s: int) -> JSONResponse:
+    return problem_response(
+        status=429,
+        code="too_many_misses",
+        title="Too many unknown tracking codes",
+        detail=f"too many unknown tracking codes from this client; retry in {retry_after_s} s",
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+@router.get("/track/{code}", response_model=TrackingOut)
+def track(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    limiter: LimiterDep,
+) -> Response:
+    """Anyone with the code: the order's status, ETA window and progress (HTML for browsers)."""
+    wait_s = limiter.blocked_for_s(_client(request), now)
+    if wait_s is not None:
+        return _too_many(wait_s)
+    try:
+        view = tracking_view.tracking_view(session, code, now=now, settings=settings.tracking)
+    except TrackingCodeUnknown:
+        limiter.record_miss(_client(request), now)
+        if _wants_html(request):
+            return templates.TemplateResponse(
+                request, "track.html.j2", {"view": None, "zone": None}, status_code=404
+            )
+        raise
+    if _wants_html(request):
+        return templates.TemplateResponse(
+            request,
+            "track.html.j2",
+            {"view": TrackingOut.of(view), "zone": settings.operation.zone},
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
+    return JSONResponse(
+        TrackingOut.of(view).model_dump(mode="json"), headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.post("/track/{code}/feedback", status_code=201, response_model=FeedbackOut)
+def post_feedback(
+    code: str,
+    body: FeedbackIn,
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    limiter: LimiterDep,
+) -> Response:
+    """Anyone with the code, once the order is delivered: a 1-5 rating and a comment, once."""
+    wait_s = limiter.blocked_for_s(_client(request), now)
+    if wait_s is not None:
+        return _too_many(wait_s)
+    try:
+        feedback = tracking_view.give_feedback(
+            session, code, rating=body.rating, comment=body.comment, now=now
+        )
+    except TrackingCodeUnknown:
+        limiter.record_miss(_client(request), now)
+        raise
+    out = FeedbackOut(
+        rating=feedback.rating, comment=feedback.comment, created_at=feedback.created_at
+    )
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)

@@ -1,0 +1,220 @@
+"""What a customer sees by tracking code: only their order, never anyone else's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from customers.errors import FeedbackAlreadyGiven, FeedbackNotOpen, TrackingCodeUnknown
+from infra.models import (
+    Feedback,
+    Order,
+    OrderStatus,
+    Plan,
+    PlanStatus,
+    Route,
+    RouteStatus,
+    Stop,
+    StopEventKind,
+)
+from infra.settings import TrackingSettings
+from tracking import etas as tracking_etas
+from tracking import pings as tracking_pings
+from tracking.stop_events import StopProgress, progress_of
+from tracking.stop_states import StopState, is_done
+
+MAX_CODE_CHARS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    kind: str  # received, planned, out_for_delivery, arrived, delivered, failed, picked_up
+    at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApproximatePosition:
+    lat: float
+    lng: float
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    recipient_first_name: str | None
+    has_signature: bool
+    has_photo: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingView:
+    tracking_code: str
+    status: OrderStatus
+    service_date: str
+    timeline: list[Milestone] = field(default_factory=list)
+    promised_from: datetime | None = None
+    promised_until: datetime | None = None
+    eta_from: datetime | None = None
+    eta_until: datetime | None = None
+    running_late: bool = False
+    courier_position: ApproximatePosition | None = None
+    proof: Proof | None = None
+    feedback_open: bool = False
+    feedback_rating: int | None = None
+
+
+def find_order(session: Session, code: str) -> Order:
+    """Raises TrackingCodeUnknown, the same way for every code that finds nothing."""
+    if not code or len(code) > MAX_CODE_CHARS:
+        raise TrackingCodeUnknown()
+    order = session.scalars(select(Order).where(Order.tracking_code == code)).first()
+    if order is None:
+        raise TrackingCodeUnknown()
+    return order
+
+
+def tracking_view(
+    session: Session, code: str, *, now: datetime, settings: TrackingSettings
+) -> TrackingView:
+    """The order's status, timeline, ETA window, courier position (only while the courier
+    heads for this stop), proof summary and feedback state. Raises TrackingCodeUnknown."""
+    order = find_order(session, code)
+    windows = sorted((w.starts_at, w.ends_at) for w in order.windows)
+    feedback = session.scalars(select(Feedback).where(Feedback.order_id == order.id)).first()
+    view = TrackingView(
+        tracking_code=order.tracking_code,
+        status=order.status,
+        service_date=order.service_date.isoformat(),
+        timeline=[Milestone("received", order.received_at)],
+        promised_from=windows[0][0] if windows else None,
+        promised_until=windows[-1][1] if windows else None,
+        feedback_open=order.status is OrderStatus.DELIVERED and feedback is None,
+        feedback_rating=feedback.rating if feedback else None,
+    )
+    stop = _current_stop(session, order.id)
+    if stop is None:
+        return view
+    route = stop.route
+    progress = progress_of(session, [s.id for s in route.stops])
+    mine = progress[stop.id]
+    if route.plan.published_at is not None:
+        view.timeline.append(Milestone("planned", route.plan.published_at))
+    if route.departed_at is not None:
+        view.timeline.append(Milestone("out_for_delivery", route.departed_at))
+    for event in mine.events:
+        kind = "picked_up" if event.kind is StopEventKind.PICKUP_DONE else event.kind.value
+        reason = event.failure_reason.value if event.failure_reason else None
+        view.timeline.append(Milestone(kind, event.occurred_at, reason))
+    final = mine.final_event
+    proof = None
+    if final is not None and final.kind in (StopEventKind.DELIVERED, StopEventKind.PICKUP_DONE):
+        proof = Proof(
+            recipient_first_name=_first_name(final.recipient_name),
+            has_signature=final.signature_ref is not None,
+            has_photo=final.photo_ref is not None,
+            at=final.occurred_at,
+        )
+    eta_from, eta_until, late = None, None, False
+    if route.status is RouteStatus.DEPARTED and not is_done(mine.state):
+        eta_from, eta_until, late = _eta_window(session, route, stop, now, settings, view)
+    return replace(
+        view,
+        proof=proof,
+        eta_from=eta_from,
+        eta_until=eta_until,
+        running_late=late,
+        courier_position=_position_if_heading_here(session, route, stop, progress, settings),
+    )
+
+
+def give_feedback(
+    session: Session, code: str, *, rating: int, comment: str | None, now: datetime
+) -> Feedback:
+    """Once per delivered order. Raises TrackingCodeUnknown, FeedbackNotOpen,
+    FeedbackAlreadyGiven."""
+    order = find_order(session, code)
+    if order.status is not OrderStatus.DELIVERED:
+        raise FeedbackNotOpen(
+            f"feedback opens when the order is delivered; it is {order.status.value}",
+            status=order.status.value,
+        )
+    if session.scalars(select(Feedback.id).where(Feedback.order_id == order.id)).first():
+        raise FeedbackAlreadyGiven("feedback for this order was already given")
+    feedback = Feedback(order_id=order.id, rating=rating, comment=comment, created_at=now)
+    session.add(feedback)
+    session.flush()
+    return feedback
+
+
+def _current_stop(session: Session, order_id: int) -> Stop | None:
+    """The order's stop on the latest published route, if it has one."""
+    return session.scalars(
+        select(Stop)
+        .join(Route, Stop.route_id == Route.id)
+        .join(Plan, Route.plan_id == Plan.id)
+        .where(Stop.order_id == order_id, Plan.status == PlanStatus.PUBLISHED)
+        .order_by(Stop.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _first_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    return name.split()[0]
+
+
+def _eta_window(
+    session: Session,
+    route: Route,
+    stop: Stop,
+    now: datetime,
+    settings: TrackingSettings,
+    view: TrackingView,
+) -> tuple[datetime | None, datetime | None, bool]:
+    projected = tracking_etas.route_etas(
+        session, route.id, as_courier=None, now=now, settings=settings
+    )
+    mine = next((s.eta for s in projected.stops if s.stop.id == stop.id), None)
+    if mine is None:
+        return None, None, False
+    margin = timedelta(seconds=settings.eta_margin_s)
+    start, end = mine.arrival_at - margin, mine.arrival_at + margin
+    if view.promised_from is not None and view.promised_until is not None:
+        clipped = (max(start, view.promised_from), min(end, view.promised_until))
+        if clipped[0] <= clipped[1]:
+            start, end = clipped
+    return start, end, mine.projected_late
+
+
+def _position_if_heading_here(
+    session: Session,
+    route: Route,
+    stop: Stop,
+    progress: dict[int, StopProgress],
+    settings: TrackingSettings,
+) -> ApproximatePosition | None:
+    """Only while the previous stop is done (or the route just left) and this one is not."""
+    if route.status is not RouteStatus.DEPARTED or route.departed_at is None:
+        return None
+    if progress[stop.id].state is not StopState.PENDING or route.courier_id is None:
+        return None
+    since = route.departed_at
+    earlier = [s for s in route.stops if s.sequence < stop.sequence]
+    if earlier:
+        previous = progress[earlier[-1].id]
+        if previous.done_at is None:
+            return None
+        since = max(since, previous.done_at)
+    latest = tracking_pings.latest_position(session, route.courier_id)
+    if latest is None or latest.device_at < since:
+        return None
+    digits = settings.public_position_decimals
+    return ApproximatePosition(
+        round(latest.lat, digits), round(latest.lng, digits), latest.device_at
+    )
