@@ -1,0 +1,93 @@
+"""The customer's tracking page in a real headless Chromium: delivered order, feedback once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from api.app import create_app
+from infra.models import Order, OrderStatus, StopEvent, StopEventKind
+from tests.browser.test_dispatcher_page import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.conftest import CommittedDatabase
+from tests.tracking.routes import START, make_tracked_route
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def delivered_code(committed_db: CommittedDatabase) -> str:
+    with committed_db.sessions() as session, session.begin():
+        setup = make_tracked_route(session, stops=1)
+        order = setup.orders[0]
+        for kind, minutes in ((StopEventKind.ARRIVED, 10), (StopEventKind.DELIVERED, 15)):
+            session.add(
+                StopEvent(
+                    stop_id=setup.stops[0].id,
+                    route_id=setup.route.id,
+                    order_id=order.id,
+                    courier_id=setup.courier.id,
+                    client_event_id=f"{kind.value}-1",
+                    kind=kind,
+                    occurred_at=START + timedelta(minutes=minutes),
+                    recipient_name="Ada Lovelace" if kind is StopEventKind.DELIVERED else None,
+                )
+            )
+        order.status = OrderStatus.DELIVERED
+        return order.tracking_code
+
+
+@pytest.fixture(scope="module")
+def server(committed_db: CommittedDatabase) -> Iterator[str]:
+    port = _free_port()
+    app = create_app(committed_db.settings)
+    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not instance.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(10)
+
+
+def test_a_customer_sees_the_delivery_and_leaves_feedback_once(
+    server, delivered_code, committed_db
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(f"{server}/track/{delivered_code}")
+            expect(page.locator("#status")).to_have_text("Delivered")
+            expect(page.locator("#proof")).to_contain_text("Ada")
+            expect(page.locator("#proof")).not_to_contain_text("Lovelace")
+            page.check("input[name=rating][value='5']")
+            page.fill("textarea[name=comment]", "Friendly and on time")
+            page.click("#feedback-form button[type=submit]")
+            expect(page.locator("#feedback-thanks")).to_be_visible()
+
+            page.reload()
+            expect(page.locator("#feedback-given")).to_contain_text("5/5")
+            page.goto(f"{server}/track/no-such-code")
+            expect(page.locator("#not-found")).to_be_visible()
+        finally:
+            browser.close()
+    with committed_db.sessions() as session:
+        order = session.scalars(select(Order).where(Order.tracking_code == delivered_code)).one()
+        assert order.status is OrderStatus.DELIVERED
