@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from multiprocessing.process import BaseProcess
@@ -26,10 +26,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import routing
-from dispatch import plans
+from dispatch import plans, replanning
 from dispatch.errors import NothingToPlan
 from dispatch.problem_builder import BuiltProblem, PlanScope, build_problem
-from infra.models import JobStatus, PlanJob
+from infra.models import JobStatus, Plan, PlanJob
+from infra.models.planning import JobKind
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,12 @@ class RunnerConfig:
     poll_s: float = 0.5
 
 
-def solve_in_child(problem: routing.Problem, time_limit_s: float, results: Any) -> None:
+def solve_in_child(
+    problem: routing.Problem,
+    time_limit_s: float,
+    results: Any,
+    initial_routes: Mapping[str, Sequence[str]] | None = None,
+) -> None:
     """Entry point of the solve process: sends progress, then the solution or a failure."""
     last = [-1]
 
@@ -57,7 +63,9 @@ def solve_in_child(problem: routing.Problem, time_limit_s: float, results: Any) 
             results.put(("progress", fraction))
 
     try:
-        solution = routing.solve(problem, time_limit_s=time_limit_s, progress=progress)
+        solution = routing.solve(
+            problem, time_limit_s=time_limit_s, initial_routes=initial_routes, progress=progress
+        )
     except routing.InvalidProblem as exc:
         results.put(("failed", f"the planning problem is malformed: {exc}"))
         return
@@ -178,16 +186,21 @@ class PlanJobRunner:
             job = plans.get_job(session, job_id)
             scope = PlanScope(job.service_date, job.depot_id)
             time_limit_s = job.time_limit_s
-            created_by = job.requested_by_id
+            kind = job.kind
+            initial_routes: Mapping[str, Sequence[str]] | None = None
             try:
-                built = build_problem(session, scope, zone=self._config.zone)
+                if kind is JobKind.REPLAN:
+                    replan = replanning.build_replan(session, job, zone=self._config.zone)
+                    built, initial_routes = replan.built, replan.initial_routes
+                else:
+                    built = build_problem(session, scope, zone=self._config.zone)
             except NothingToPlan as exc:
                 built = None
                 error = exc.detail
         if built is None:
             self._fail(job_id, error)
             return
-        outcome = self._solve(job_id, built, time_limit_s)
+        outcome = self._solve(job_id, built, time_limit_s, initial_routes)
         if isinstance(outcome, str):
             self._fail(job_id, outcome)
             return
@@ -203,22 +216,46 @@ class PlanJobRunner:
             if job.status is not JobStatus.RUNNING or job.lease_owner != self.owner:
                 log.warning("plan job %s was taken from this runner; its result is dropped", job_id)
                 return
-            plan = plans.store_plan(
-                session, built, outcome, depot_id=scope.depot_id, created_by_id=created_by
+            stored = self._store(session, job, built, outcome)
+            if isinstance(stored, str):
+                failure = stored
+            else:
+                job.plan_id = stored.id
+                job.status = JobStatus.SUCCEEDED
+                job.progress_percent = 100
+                plans.job_finished(job, now=self._now())
+                return
+        self._fail(job_id, failure)
+
+    def _store(
+        self, session: Session, job: PlanJob, built: BuiltProblem, solution: routing.Solution
+    ) -> Plan | str:
+        """The stored plan, or why it could not be stored (a replan's base changed meanwhile)."""
+        if job.kind is not JobKind.REPLAN:
+            return plans.store_plan(
+                session,
+                built,
+                solution,
+                depot_id=job.depot_id,
+                created_by_id=job.requested_by_id,
             )
-            job.plan_id = plan.id
-            job.status = JobStatus.SUCCEEDED
-            job.progress_percent = 100
-            plans.job_finished(job, now=self._now())
+        try:
+            return replanning.store_replan(session, job, built, solution, now=self._now())
+        except NothingToPlan as exc:
+            return exc.detail
 
     def _solve(
-        self, job_id: int, built: BuiltProblem, time_limit_s: float
+        self,
+        job_id: int,
+        built: BuiltProblem,
+        time_limit_s: float,
+        initial_routes: Mapping[str, Sequence[str]] | None = None,
     ) -> routing.Solution | str:
         """The solution, or why there is none (the process died, timed out or was stopped)."""
         results = self._mp.Queue()
         process = self._mp.Process(
             target=solve_in_child,
-            args=(built.problem, time_limit_s, results),
+            args=(built.problem, time_limit_s, results, initial_routes),
             name=f"plan-job-{job_id}",
             daemon=True,
         )

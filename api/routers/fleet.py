@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 
 from api.auth import DispatchActor, StaffActor, courier_scope
-from api.deps import IdPath, IdQuery, SessionDep, SettingsDep
+from api.deps import IdPath, IdQuery, NowDep, SessionDep, SettingsDep
 from api.schemas.fleet import (
     CourierIn,
     CourierOut,
@@ -17,7 +17,7 @@ from api.schemas.fleet import (
     VehicleOut,
     VehiclePatch,
 )
-from dispatch import couriers, fleet, shifts
+from dispatch import couriers, fleet, replanning, shifts
 from infra.models import VehicleStatus
 
 router = APIRouter(tags=["fleet"])
@@ -45,10 +45,26 @@ def get_vehicle(vehicle_id: IdPath, session: SessionDep, actor: StaffActor) -> V
 
 @router.patch("/vehicles/{vehicle_id}")
 def change_vehicle(
-    vehicle_id: IdPath, payload: VehiclePatch, session: SessionDep, _actor: DispatchActor
+    vehicle_id: IdPath,
+    payload: VehiclePatch,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    actor: DispatchActor,
 ) -> VehicleOut:
-    """Dispatchers and admins: e.g. take a vehicle out of service."""
-    return VehicleOut.of(fleet.change_vehicle(session, vehicle_id, payload.to_changes()))
+    """Dispatchers and admins: e.g. take a vehicle out of service, which queues a replan of
+    today's live plans that give it a route (see `/plan-jobs`)."""
+    vehicle = fleet.change_vehicle(session, vehicle_id, payload.to_changes())
+    if payload.status is VehicleStatus.OUT_OF_SERVICE:
+        replanning.queue_replans(
+            session,
+            vehicle_id,
+            day=now.astimezone(settings.operation.zone).date(),
+            reason="taken out of service by a dispatcher",
+            requested_by_id=actor.user_id,
+            time_limit_s=settings.planning.solver_time_limit_s,
+        )
+    return VehicleOut.of(vehicle)
 
 
 @router.post("/couriers", status_code=201)

@@ -19,7 +19,7 @@ from api.schemas.inspections import (
     TemplateOut,
 )
 from api.schemas.routes import RouteOut
-from dispatch import fleet
+from dispatch import fleet, replanning
 from warehouse import departure, inspections
 
 router = APIRouter(tags=["inspections"])
@@ -55,11 +55,16 @@ def submit_inspection(
     now: NowDep,
     actor: StaffActor,
 ) -> InspectionOut:
-    """A courier inspects the vehicle of their own shift (another's answers 404)."""
+    """A courier inspects the vehicle of their own shift (another's answers 404).
+
+    A failed critical item takes the vehicle out of service and queues a replan of the day's
+    live plans that give it a route (see `/plan-jobs`).
+    """
+    day = payload.day or now.astimezone(settings.operation.zone).date()
     inspection = inspections.submit_inspection(
         session,
         vehicle_id,
-        day=payload.day or now.astimezone(settings.operation.zone).date(),
+        day=day,
         performed_at=payload.performed_at or now,
         odometer_km=payload.odometer_km,
         results=payload.to_results(),
@@ -67,6 +72,15 @@ def submit_inspection(
         as_courier=courier_scope(actor),
         by_id=actor.user_id,
     )
+    if inspection.critical_failed:
+        replanning.queue_replans(
+            session,
+            vehicle_id,
+            day=day,
+            reason=f"inspection {inspection.id} failed a critical item",
+            requested_by_id=actor.user_id,
+            time_limit_s=settings.planning.solver_time_limit_s,
+        )
     return InspectionOut.of(inspection)
 
 

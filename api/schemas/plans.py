@@ -9,6 +9,7 @@ from pydantic import Field
 from api.schemas.common import Id, RequestModel, ResponseModel
 from dispatch.publishing import Manifest
 from infra.models import JobStatus, Order, Plan, PlanStatus, PlanUnserved, Route, Stop
+from infra.models.planning import JobKind
 
 
 class PlanRequest(RequestModel):
@@ -28,6 +29,13 @@ class MoveIn(RequestModel):
 
 class PlanJobOut(ResponseModel):
     id: int
+    # "plan", or "replan" after a vehicle went out of service (see `reason`, `base_plan_id`).
+    kind: JobKind
+    reason: str | None
+    base_plan_id: int | None
+    vehicle_id: int | None
+    # A finished replan: how many of the vehicle's orders moved, and why the others did not.
+    outcome: str | None
     service_date: date
     depot_id: int | None
     status: JobStatus

@@ -30,6 +30,12 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class JobKind(enum.StrEnum):
+    PLAN = "plan"
+    # Re-solves a plan's undeparted work after one of its vehicles went out of service.
+    REPLAN = "replan"
+
+
 class Plan(Base):
     __tablename__ = "plan"
 
@@ -143,6 +149,15 @@ class PlanJob(Base):
     status: Mapped[JobStatus] = mapped_column(
         str_enum(JobStatus), default=JobStatus.QUEUED, index=True
     )
+    kind: Mapped[JobKind] = mapped_column(str_enum(JobKind), default=JobKind.PLAN)
+    # Why the job was started, for a replan: what happened to which vehicle.
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # A replan starts from this plan's routes and stores the next version of it.
+    base_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+    # A replan takes this vehicle's route away.
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    # What a finished replan could not re-assign, order by order, with reasons.
+    outcome: Mapped[str | None] = mapped_column(Text)
     progress_percent: Mapped[int] = mapped_column(default=0)
     time_limit_s: Mapped[int]
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))

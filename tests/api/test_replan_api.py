@@ -1,0 +1,86 @@
+"""Taking a vehicle out of service after planning queues a replan job, over the API."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from infra.models import PlanJob, Role
+from infra.settings import Settings
+from tests.api.test_inspections_api import inspect
+from tests.factories import (
+    DAY,
+    auth_headers,
+    make_courier,
+    make_order,
+    make_published_route,
+    make_shift,
+    make_user,
+    make_vehicle,
+)
+from warehouse.rules import DEFAULT_CHECKLIST
+
+
+@pytest.fixture
+def planned(session, settings: Settings):
+    user = make_user(session, role=Role.COURIER)
+    courier = make_courier(session, user=user)
+    vehicle = make_vehicle(session)
+    make_shift(session, courier, vehicle=vehicle)
+    route = make_published_route(
+        session, vehicle=vehicle, courier=courier, orders=[make_order(session)]
+    )
+    return {
+        "courier": auth_headers(settings, user),
+        "dispatcher": auth_headers(settings, make_user(session, role=Role.DISPATCHER)),
+        "vehicle": vehicle,
+        "route": route,
+    }
+
+
+def _replans(session, vehicle_id: int) -> list[PlanJob]:
+    return list(session.scalars(select(PlanJob).where(PlanJob.vehicle_id == vehicle_id)))
+
+
+def test_a_dispatcher_taking_a_planned_vehicle_out_of_service_queues_a_replan(
+    client, session, planned
+):
+    vehicle = planned["vehicle"]
+
+    response = client.patch(
+        f"/vehicles/{vehicle.id}", json={"status": "out_of_service"}, headers=planned["dispatcher"]
+    )
+
+    assert response.status_code == 200, response.text
+    [job] = _replans(session, vehicle.id)
+    body = client.get(f"/plan-jobs/{job.id}", headers=planned["dispatcher"]).json()
+    assert body["kind"] == "replan"
+    assert body["status"] == "queued"
+    assert body["base_plan_id"] == planned["route"].plan_id
+    assert body["service_date"] == DAY.isoformat()
+    assert (
+        body["reason"]
+        == f"vehicle {vehicle.code} went out of service: taken out of service by a dispatcher"
+    )
+
+
+def test_a_failed_critical_inspection_queues_a_replan_of_the_vehicles_plan(
+    client, session, planned
+):
+    vehicle = planned["vehicle"]
+
+    response = inspect(client, planned["courier"], vehicle.id, "lights")
+
+    assert response.status_code == 201, response.text
+    [job] = _replans(session, vehicle.id)
+    assert job.base_plan_id == planned["route"].plan_id
+    assert "failed a critical item" in (job.reason or "")
+
+
+def test_a_defect_queues_no_replan(client, session, planned):
+    vehicle = planned["vehicle"]
+    defect = next(i.code for i in DEFAULT_CHECKLIST if not i.critical and not i.refrigerated_only)
+
+    inspect(client, planned["courier"], vehicle.id, defect)
+
+    assert _replans(session, vehicle.id) == []
