@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api import page_panels
 from api.auth import TOKEN_COOKIE, Actor, RoleDenied, actor_of_token, issue_token
 from api.deps import IdPath, NowDep, SessionDep, SettingsDep
 from api.errors import NotAuthenticated
@@ -115,6 +116,8 @@ def dispatch_page(
             "plans": day_plans,
             "plan": selected,
             "unserved": unserved,
+            "holds": page_panels.active_holds(session),
+            "vehicles": page_panels.fleet_status(session, service_day),
             "zone": zone,
         },
     )
