@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.app import create_app, runner_config
+from cli import demo_stock
 from dispatch import plans
 from dispatch.demo_day import DEMO_TIMEZONE, DemoSeed, seed_demo
 from dispatch.plan_jobs import PlanJobRunner
@@ -48,13 +49,22 @@ def demo(
     engine = make_engine(settings)
     sessions = make_session_factory(engine)
     try:
+        now = datetime.now(UTC)
         with sessions() as session, session.begin():
             seeded = seed_demo(session, day=day, zone=zone)
+            if seeded.created:
+                allocated = demo_stock.seed_stock(session, day=day, now=now)
+                failed = demo_stock.fail_an_inspection(session, day=day, now=now)
         console.print(
             f"{'Seeded' if seeded.created else 'Reusing'} {seeded.orders} orders, "
             f"{seeded.vehicles} vehicles, {seeded.depots} depots "
             f"({time.monotonic() - started:.1f} s)"
         )
+        if seeded.created:
+            console.print(
+                f"Stock: {allocated} chilled orders allocated to batches. "
+                f"Vehicle {failed} failed its inspection: out of service, not planned."
+            )
         with sessions() as session, session.begin():
             job = plans.request_plan(
                 session,
@@ -85,7 +95,22 @@ def demo(
             if job.status is not JobStatus.SUCCEEDED or job.plan_id is None:
                 console.print(f"[red]planning failed:[/] {job.error}")
                 raise typer.Exit(1)
-            plan = plans.get_plan(session, job.plan_id)
+            plan_id = job.plan_id
+        if seeded.created:
+            with sessions() as session, session.begin():
+                held = demo_stock.hold_after_excursion(
+                    session,
+                    zone=zone,
+                    now=datetime.now(UTC),
+                    grace_s=settings.warehouse.excursion_grace_s,
+                )
+            for batch in held:
+                console.print(
+                    f"Batch {batch.lot_number} held ({batch.reason}): {batch.held_orders} orders "
+                    f"held, {batch.removed_stops} stops taken off the plan and the routes re-timed."
+                )
+        with sessions() as session:
+            plan = plans.get_plan(session, plan_id)
             console.print(
                 f"Plan {plan.id}: {len(plan.routes)} routes, {plan.orders_planned} orders planned, "
                 f"{plan.orders_unserved} unserved, {plan.total_distance_m / 1000:.0f} km "

@@ -128,6 +128,13 @@ def test_the_dispatcher_sees_the_planned_demo_day_on_a_map(demo_server):
             frame.locator(".sd-stop").first.dispatch_event("click")
             expect(frame.locator(".leaflet-popup-content")).to_contain_text("arrives")
             expect(page.locator("#unserved li").first).to_be_visible()
+            expect(page.locator("#unserved")).to_contain_text("order_held")
+            expect(page.locator("#holds li")).to_have_count(2)
+            expect(page.locator("#holds")).to_contain_text("temperature_excursion")
+            expect(page.locator("#holds")).to_contain_text("4 orders held")
+            broken = page.locator("#vehicles li.out-of-service")
+            expect(broken).to_have_count(1)
+            expect(broken).to_contain_text("inspection: critical failure")
 
             page.click("#plan-day")
             expect(page.locator("#plan-progress")).to_be_visible()
