@@ -153,7 +153,7 @@ def _search(
         if start is not None:
             params = from_given_routes(params)
             assignment = ctx.routing.SolveFromAssignmentWithParameters(start, params)
-        elif config.iterated_local_search and n_visits:
+        elif params.use_iterated_local_search and n_visits:
             # OR-Tools runs its iterated local search only through this entry point, which
             # leaves the model's status unset; a returned plan is a completed search.
             assignment = ctx.routing.SolveWithIteratedLocalSearch(params)
