@@ -52,17 +52,20 @@ def iterate(
     total = max(deadline - began, 1e-9)
     inner = _inner_parameters(p.inner_time_s)
     iterations = 0
+    unusable = 0  # ruined routes OR-Tools would not read, or recreated without a plan
     while time.monotonic() < deadline - 0.01:
         iterations += 1
         progress = (time.monotonic() - began) / total
         ruined = _ruin(current_routes, neighbours, rng, p)
         attempt = routing.ReadAssignmentFromRoutes(ruined, True)
         if attempt is None:
+            unusable += 1
             continue
         left = deadline - time.monotonic()
         inner.time_limit.FromMilliseconds(int(1000 * max(0.01, min(p.inner_time_s, left))))
         result = routing.SolveFromAssignmentWithParameters(attempt, inner)
         if result is None:
+            unusable += 1
             continue
         cost = result.ObjectiveValue()
         threshold = p.start_threshold * (1.0 - progress)
@@ -77,10 +80,11 @@ def iterate(
     # Each iteration crosses into OR-Tools twice (routes in, a full local search out): the
     # rate, not the ruin, is what limits this loop.
     logger.info(
-        "ruin-and-recreate: %d iterations in %.1f s (%.1f per s)",
+        "ruin-and-recreate: %d iterations in %.1f s (%.1f per s), %d unusable",
         iterations,
         elapsed_s,
         iterations / elapsed_s,
+        unusable,
     )
     return best
 
