@@ -154,16 +154,21 @@ def _read_orders(
     )
     for row in rows:
         order = _order_from(row)
-        order_id = row.text("order_id")
-        if order_id in first_line:
-            row.fail("order_id", f"duplicate id {order_id!r} (first on row {first_line[order_id]})")
-        elif order_id:
-            first_line[order_id] = row.line
+        _refuse_duplicate_id(row, "order_id", first_line)
         if order is not None and row.ok:
             orders.append(order)
     if not orders and not any(p.file == name for p in problems):
         problems.append(RowProblem(name, 2, None, "the file has no order rows"))
     return orders
+
+
+def _refuse_duplicate_id(row: CsvRow, field: str, first_line: dict[str, int]) -> None:
+    """Fail the row if its id was already used; remember where each id first appeared."""
+    value = row.text(field)
+    if value in first_line:
+        row.fail(field, f"duplicate id {value!r} (first on row {first_line[value]})")
+    elif value:
+        first_line[value] = row.line
 
 
 def _order_from(row: CsvRow) -> OrderRow | None:
@@ -250,13 +255,7 @@ def _read_vehicles(
     )
     for row in rows:
         vehicle = _vehicle_from(row)
-        vehicle_id = row.text("vehicle_id")
-        if vehicle_id in first_line:
-            row.fail(
-                "vehicle_id", f"duplicate id {vehicle_id!r} (first on row {first_line[vehicle_id]})"
-            )
-        elif vehicle_id:
-            first_line[vehicle_id] = row.line
+        _refuse_duplicate_id(row, "vehicle_id", first_line)
         if vehicle is not None and row.ok:
             vehicles.append(vehicle)
     if not vehicles and not any(p.file == name for p in problems):
