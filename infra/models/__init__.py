@@ -11,7 +11,8 @@ from infra.models.inspections import (
     InspectionTemplateItem,
     VehicleRepair,
 )
-from infra.models.notifications import NotificationOutbox
+from infra.models.live import LiveEvent
+from infra.models.notifications import DeliveryStatus, NotificationOutbox
 from infra.models.orders import (
     LocationSource,
     Order,
@@ -27,6 +28,7 @@ from infra.models.planning import (
     PlanJob,
     PlanStatus,
     PlanUnserved,
+    ReplanDecision,
     Route,
     RouteStatus,
     Stop,
@@ -59,6 +61,7 @@ __all__ = [
     "Base",
     "BatchAllocation",
     "Courier",
+    "DeliveryStatus",
     "Depot",
     "FailureReason",
     "Feedback",
@@ -73,6 +76,7 @@ __all__ = [
     "InspectionTemplate",
     "InspectionTemplateItem",
     "JobStatus",
+    "LiveEvent",
     "LocationSource",
     "NotificationOutbox",
     "Order",
@@ -87,6 +91,7 @@ __all__ = [
     "PlanStatus",
     "PlanUnserved",
     "PositionPing",
+    "ReplanDecision",
     "Role",
     "Route",
     "RouteStatus",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.models.base import Base, str_enum, utcnow
@@ -15,6 +16,7 @@ class PlanStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     SUPERSEDED = "superseded"  # a later plan for the same day and depot was published
+    DISCARDED = "discarded"  # a proposed replan the dispatcher turned down, or that went stale
 
 
 class RouteStatus(enum.StrEnum):
@@ -28,6 +30,13 @@ class JobStatus(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class ReplanDecision(enum.StrEnum):
+    ACCEPTED = "accepted"  # a dispatcher accepted the proposal
+    APPLIED = "applied"  # applied automatically (the replanning setting says so)
+    REJECTED = "rejected"  # a dispatcher turned it down
+    STALE = "stale"  # the day moved on (another plan was published) before a decision
 
 
 class JobKind(enum.StrEnum):
@@ -47,6 +56,8 @@ class Plan(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # A replan: the plan it revises.
+    base_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
     # Totals over all routes.
     total_distance_m: Mapped[int] = mapped_column(default=0)
     total_duration_s: Mapped[int] = mapped_column(default=0)
@@ -158,6 +169,13 @@ class PlanJob(Base):
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
     # What a finished replan could not re-assign, order by order, with reasons.
     outcome: Mapped[str | None] = mapped_column(Text)
+    # What set the replan off: "vehicle_out", "late", "failed_attempt", "urgent_order", "manual".
+    trigger: Mapped[str | None] = mapped_column(String(32))
+    # The before/after difference of a finished replan (stops moved, lateness, km, ETA changes).
+    diff: Mapped[Any] = mapped_column(JSON, nullable=True)
+    decision: Mapped[ReplanDecision | None] = mapped_column(str_enum(ReplanDecision))
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     progress_percent: Mapped[int] = mapped_column(default=0)
     time_limit_s: Mapped[int]
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
