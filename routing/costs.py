@@ -19,6 +19,11 @@ def span_cost_per_s(vehicle: Vehicle) -> int:
     return round(vehicle.cost_per_hour * UNITS_PER_CURRENCY / 3600)
 
 
+def lateness_cost_per_s(visit: Visit) -> int:
+    # At least one unit, so that allowed lateness is never free.
+    return max(1, round(visit.lateness_cost_per_hour * UNITS_PER_CURRENCY / 3600))
+
+
 def fixed_cost_units(vehicle: Vehicle) -> int:
     return round(vehicle.fixed_cost * UNITS_PER_CURRENCY)
 
@@ -55,6 +60,10 @@ def base_drop_penalty(problem: Problem) -> int:
 def drop_penalty(visit: Visit, base: int) -> int:
     if visit.drop_penalty is not None:
         return round(visit.drop_penalty * UNITS_PER_CURRENCY)
-    # Each priority step doubles the price of leaving the visit out.
+    # Each priority step doubles the price of leaving the visit out. Serving it as late as
+    # allowed must still be cheaper than leaving it out.
     steps: int = max(0, min(visit.priority, 10))
-    return base * (1 << steps)
+    worst_lateness = (
+        visit.max_lateness_s * lateness_cost_per_s(visit) if visit.max_lateness_s else 0
+    )
+    return base * (1 << steps) + 2 * worst_lateness

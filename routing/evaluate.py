@@ -57,7 +57,10 @@ def _time_route(problem: Problem, vehicle: Vehicle, visits: list[Visit]) -> Tour
         leg_s = int(matrix.duration_s[location, visit.location])
         now = _take_due_breaks(pending, taken, now, leg_s)
         arrival = now + leg_s
-        start = _service_start(visit, arrival)
+        start = visit.service_start_s(arrival)
+        # Too late even with the allowed lateness: report the truth and let the validator name
+        # the breach.
+        start = arrival if start is None else start
         distance += int(matrix.distance_m[location, visit.location])
         arrivals.append(
             Arrival(
@@ -104,11 +107,3 @@ def _take_due_breaks(pending: list[Break], taken: list[BreakTaken], now: int, le
             pending.remove(brk)
             now = start + brk.duration_s
     return now
-
-
-def _service_start(visit: Visit, arrival_s: int) -> int:
-    for window in visit.windows:
-        if arrival_s <= window.end_s:
-            return max(arrival_s, window.start_s)
-    # Too late for every window: report the truth and let the validator name the breach.
-    return arrival_s

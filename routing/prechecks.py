@@ -82,7 +82,7 @@ def _direct_trip(problem: Problem, vehicle: Vehicle, visit: Visit) -> Unassigned
     busy_s = 0
     for stop in stops:
         leg_s = int(matrix[location, stop.location])
-        start = _earliest_service_start(stop, clock + leg_s)
+        start = stop.service_start_s(clock + leg_s)
         if start is None:
             return UnassignedReason.WINDOW_UNREACHABLE
         busy_s += leg_s + stop.service_s
@@ -97,15 +97,6 @@ def _direct_trip(problem: Problem, vehicle: Vehicle, visit: Visit) -> Unassigned
     return None
 
 
-def _earliest_service_start(visit: Visit, arrival_s: int) -> int | None:
-    if not visit.windows:
-        return arrival_s
-    for window in visit.windows:
-        if arrival_s <= window.end_s:
-            return max(arrival_s, window.start_s)
-    return None
-
-
 def check_prefixes(problem: Problem, rejected: list[Unassigned]) -> None:
     """Fixed prefixes are commitments: raise InvalidProblem if one cannot be driven as given."""
     rejected_ids = {u.visit_id: u for u in rejected}
@@ -117,7 +108,7 @@ def check_prefixes(problem: Problem, rejected: list[Unassigned]) -> None:
                 why = rejected_ids[visit_id].text
                 raise InvalidProblem(f"vehicle {vehicle.id}: fixed visit {visit_id}: {why}")
             visit = problem.visit(visit_id)
-            start = _earliest_service_start(visit, clock + int(matrix[location, visit.location]))
+            start = visit.service_start_s(clock + int(matrix[location, visit.location]))
             if start is None:
                 raise InvalidProblem(
                     f"vehicle {vehicle.id}: fixed visit {visit_id} cannot be reached in its window"

@@ -74,6 +74,35 @@ class Visit:
     allowed_vehicles: frozenset[str] | None = None
     # Set when the goods are already on that vehicle: no reload at a depot is needed.
     loaded_on: str | None = None
+    # Replanning a day under way: a promise that can no longer be kept is better kept late than
+    # not at all. Service may then start up to this long after the end of the last window, and
+    # each second late costs `lateness_cost_per_hour` / 3600.
+    max_lateness_s: int = 0
+    lateness_cost_per_hour: float = 0.0
+
+    @property
+    def deadline_s(self) -> int | None:
+        """The latest allowed start of service, lateness included; None without windows."""
+        if not self.windows:
+            return None
+        return self.windows[-1].end_s + self.max_lateness_s
+
+    def service_start_s(self, arrival_s: int) -> int | None:
+        """When service starts after arriving at `arrival_s`: at once, or when the next window
+        opens; None when it is too late even with the allowed lateness."""
+        for window in self.windows:
+            if arrival_s <= window.end_s:
+                return max(arrival_s, window.start_s)
+        deadline = self.deadline_s
+        if deadline is None:
+            return arrival_s
+        return arrival_s if arrival_s <= deadline else None
+
+    def lateness_s(self, service_start_s: int) -> int:
+        """How far past the end of its last window service starts (0 when on time)."""
+        if not self.windows:
+            return 0
+        return max(0, service_start_s - self.windows[-1].end_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +238,8 @@ def check_problem(problem: Problem) -> None:
         _check_windows(where, visit.windows)
         if visit.drop_penalty is not None and visit.drop_penalty < 0:
             raise InvalidProblem(f"{where}: drop penalty is negative")
+        if visit.max_lateness_s < 0 or visit.lateness_cost_per_hour < 0:
+            raise InvalidProblem(f"{where}: lateness allowance and its cost must be non-negative")
         for vid in (visit.allowed_vehicles or frozenset()) | {visit.loaded_on} - {None}:
             if vid not in known_vehicles:
                 raise InvalidProblem(f"{where}: unknown vehicle {vid}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from routing.constraints.context import ModelContext
-from routing.costs import span_cost_per_s
+from routing.costs import lateness_cost_per_s, span_cost_per_s
 from routing.indexing import node_matrix
 
 TIME = "time"
@@ -22,7 +22,7 @@ def horizon_s(ctx: ModelContext) -> int:
     latest = max((v.shift.end_s for v in problem.vehicles), default=0)
     for visit in problem.visits:
         if visit.windows:
-            latest = max(latest, visit.windows[-1].end_s)
+            latest = max(latest, visit.deadline_s or visit.windows[-1].end_s)
     return latest + _RELAXED_SLACK_S if ctx.relax.shift_duration else latest
 
 
@@ -52,10 +52,15 @@ def add_time(ctx: ModelContext) -> None:
         for visit in problem.visits:
             if not visit.windows:
                 continue
-            cumul = dimension.CumulVar(ctx.indexer.visit_index(visit.id))
-            cumul.SetRange(visit.windows[0].start_s, visit.windows[-1].end_s)
+            index = ctx.indexer.visit_index(visit.id)
+            cumul = dimension.CumulVar(index)
+            cumul.SetRange(visit.windows[0].start_s, visit.deadline_s or visit.windows[-1].end_s)
             for before, after in zip(visit.windows, visit.windows[1:], strict=False):
                 cumul.RemoveInterval(before.end_s + 1, after.start_s - 1)
+            if visit.max_lateness_s:
+                dimension.SetCumulVarSoftUpperBound(
+                    index, visit.windows[-1].end_s, lateness_cost_per_s(visit)
+                )
 
     for v, vehicle in enumerate(problem.vehicles):
         start, end = routing.Start(v), routing.End(v)

@@ -84,7 +84,12 @@ def _check_windows(checked: CheckedTour) -> list[Violation]:
     found: list[Violation] = []
     for arrival, visit in checked.stops:
         t = arrival.service_start_s
-        if visit.windows and not any(w.contains(t) for w in visit.windows):
+        in_window = any(w.contains(t) for w in visit.windows)
+        # Allowed lateness (a replan of a day under way) is a cost, not a breach.
+        late_but_allowed = (
+            visit.deadline_s is not None and visit.windows[-1].end_s < t <= visit.deadline_s
+        )
+        if visit.windows and not in_window and not late_but_allowed:
             noun = "window is" if len(visit.windows) == 1 else "windows are"
             found.append(
                 Violation(

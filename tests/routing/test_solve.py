@@ -189,6 +189,44 @@ def test_loaded_parcels_stay_on_their_vehicle_away_from_the_depot() -> None:
     assert away.start_s >= hms(11)
 
 
+def test_allowed_lateness_serves_a_promise_that_can_no_longer_be_kept() -> None:
+    # The vehicle is free only at 09:00, 500 s away from a stop promised until 09:01.
+    tight = (window("08:00", "09:01"),)
+    late_ok = make_visit("A", 5, windows=tight, max_lateness_s=3600, lateness_cost_per_hour=60)
+    vehicle = make_vehicle(ready_at_s=hms(9))
+    solution = solved(make_problem([late_ok], [vehicle], matrix=line_matrix(6)))
+    assert not solution.unassigned
+    start = solution.tours[0].arrivals[0].service_start_s
+    assert start == hms(9) + 500
+    assert late_ok.lateness_s(start) == 500 - 60
+
+    strict = make_visit("A", 5, windows=tight)
+    solution = solved(make_problem([strict], [vehicle], matrix=line_matrix(6)))
+    assert reasons(solution) == {"A": UnassignedReason.WINDOW_UNREACHABLE}
+
+
+def test_lateness_is_spent_where_it_costs_least() -> None:
+    # Both stops end their windows at 09:00 and the vehicle starts at 09:00: one of them must be
+    # later than the other; the expensive one goes first.
+    ends = (window("08:00", "09:00"),)
+    cheap = make_visit("cheap", 1, windows=ends, max_lateness_s=7200, lateness_cost_per_hour=1)
+    dear = make_visit("dear", 1, windows=ends, max_lateness_s=7200, lateness_cost_per_hour=1000)
+    vehicle = make_vehicle(ready_at_s=hms(9))
+    problem = make_problem([cheap, dear], [vehicle], matrix=line_matrix(2))
+    solution = solved(problem)
+    assert solution.tours[0].visit_ids == ("dear", "cheap")
+
+
+def test_lateness_beyond_the_allowance_is_a_violation() -> None:
+    visit = make_visit("A", 1, windows=(window("08:00", "09:00"),), max_lateness_s=600)
+    # One 100 s hop from the depot: free at 09:05 arrives at 09:06:40, 6.7 min late.
+    within = make_problem([visit], [make_vehicle(ready_at_s=hms(9, 5))])
+    assert validate(within, evaluate(within, {"V1": ["A"]})) == []
+    beyond = make_problem([visit], [make_vehicle(ready_at_s=hms(9, 15))])
+    violations = validate(beyond, evaluate(beyond, {"V1": ["A"]}))
+    assert [v.kind.value for v in violations] == ["outside_window"]
+
+
 def test_a_fixed_prefix_opens_the_route_in_its_order() -> None:
     visits = [make_visit(f"O{i}", i) for i in range(1, 6)]
     vehicle = make_vehicle(fixed_prefix=("O4", "O1"))
