@@ -107,6 +107,14 @@ def write_solution(
     for vehicle_id, route in existing.items():
         if vehicle_id not in kept_vehicles:
             plan.routes.remove(route)
+    # A stop a replan carried over keeps its link to the first row of its visit while it stays
+    # on the same vehicle: the events recorded there still count for it.
+    origins = {
+        (r.vehicle_id, s.order_id): s.origin_stop_id
+        for r in plan.routes
+        for s in r.stops
+        if s.origin_stop_id is not None
+    }
     for old in plan.routes:
         # Renumbered below; move out of the way of the unique (plan, sequence) pair first.
         old.sequence = -old.id
@@ -130,6 +138,8 @@ def write_solution(
         route.stops = [
             _stop(built, position, arrival) for position, arrival in enumerate(tour.arrivals, 1)
         ]
+        for stop in route.stops:
+            stop.origin_stop_id = origins.get((vehicle_id, stop.order_id))
     plan.unserved.clear()
     session.flush()
     plan.unserved = [

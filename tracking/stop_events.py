@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from infra.models import (
     Order,
     OrderKind,
     OrderStatus,
+    Plan,
     PlanStatus,
     Route,
     RouteStatus,
@@ -103,6 +104,7 @@ def record_stop_event(
     if earlier is not None:
         return _replay(session, earlier, stop_id, report)
     stop, route, order = _own_stop(session, courier_id, stop_id)
+    stop_id = stop.id  # the current row, if a replan carried the stop over
     if route.status is not RouteStatus.DEPARTED:
         raise RouteNotUnderWay(
             f"route {route.id} is {route.status.value}; stop events are taken once it departed",
@@ -152,27 +154,39 @@ def record_stop_event(
 
 
 def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProgress]:
-    """Each stop's state and events (oldest first); stops without events are pending."""
+    """Each stop's state and events (oldest first); stops without events are pending.
+
+    A stop a replan carried over shares the events of every row of its visit (same origin).
+    """
     ids = list(stop_ids)
-    events: dict[int, list[StopEvent]] = defaultdict(list)
-    query = select(Stop.id, Order.kind).join(Order, Stop.order_id == Order.id)
-    kinds: dict[int, OrderKind] = {
-        row.id: row.kind for row in session.execute(query.where(Stop.id.in_(ids)))
-    }
-    if ids:
-        for event in session.scalars(
-            select(StopEvent).where(StopEvent.stop_id.in_(ids)).order_by(StopEvent.id)
-        ):
-            events[event.stop_id].append(event)
-    return {
-        stop_id: StopProgress(
-            state_after((e.kind for e in events[stop_id]), kinds[stop_id])
-            if stop_id in kinds
-            else StopState.PENDING,
-            tuple(events[stop_id]),
+    query = select(Stop.id, Stop.origin_stop_id, Order.kind).join(Order, Stop.order_id == Order.id)
+    kinds: dict[int, OrderKind] = {}
+    origin_of: dict[int, int] = {}
+    for row in session.execute(query.where(Stop.id.in_(ids))):
+        kinds[row.id] = row.kind
+        origin_of[row.id] = row.origin_stop_id or row.id
+    by_origin: dict[int, list[StopEvent]] = defaultdict(list)
+    if origin_of:
+        origin = func.coalesce(Stop.origin_stop_id, Stop.id)
+        found = session.execute(
+            select(StopEvent, origin.label("origin"))
+            .join(Stop, StopEvent.stop_id == Stop.id)
+            .where(origin.in_(set(origin_of.values())))
+            .order_by(StopEvent.id)
         )
-        for stop_id in ids
-    }
+        for event, event_origin in found:
+            by_origin[event_origin].append(event)
+    progress = {}
+    for stop_id in ids:
+        events = by_origin[origin_of[stop_id]] if stop_id in origin_of else []
+        state = state_after((e.kind for e in events), kinds[stop_id]) if events else None
+        progress[stop_id] = StopProgress(state or StopState.PENDING, tuple(events))
+    return progress
+
+
+def origin_of_stop(stop: Stop) -> int:
+    """The id shared by every row of a visit across plan versions."""
+    return stop.origin_stop_id or stop.id
 
 
 def _by_client_id(session: Session, courier_id: int, client_event_id: str) -> StopEvent | None:
@@ -186,7 +200,10 @@ def _by_client_id(session: Session, courier_id: int, client_event_id: str) -> St
 def _replay(
     session: Session, earlier: StopEvent, stop_id: int, report: StopReport
 ) -> RecordedEvent:
-    if earlier.stop_id != stop_id or earlier.kind is not report.kind:
+    same_visit = earlier.stop_id == stop_id or _origin_id(session, earlier.stop_id) == _origin_id(
+        session, stop_id
+    )
+    if not same_visit or earlier.kind is not report.kind:
         raise ClientEventIdReused(
             f"client event id {report.client_event_id!r} was used for '{earlier.kind.value}' "
             f"at stop {earlier.stop_id}",
@@ -203,8 +220,34 @@ def _replay(
     return RecordedEvent(earlier, state_after(kinds, order.kind), replayed=True)
 
 
+def _origin_id(session: Session, stop_id: int) -> int | None:
+    stop = session.get(Stop, stop_id)
+    return origin_of_stop(stop) if stop is not None else None
+
+
+def _current_row(session: Session, stop: Stop) -> Stop:
+    """The row of the stop's visit in the published plan version, when a replan superseded the
+    plan the courier's app still shows (its events then go to the current route)."""
+    if stop.route.plan.status is not PlanStatus.SUPERSEDED:
+        return stop
+    origin = origin_of_stop(stop)
+    current = session.scalars(
+        select(Stop)
+        .join(Route, Stop.route_id == Route.id)
+        .join(Plan, Route.plan_id == Plan.id)
+        .where(
+            or_(Stop.origin_stop_id == origin, Stop.id == origin),
+            Plan.status == PlanStatus.PUBLISHED,
+        )
+        .order_by(Stop.id.desc())
+    ).first()
+    return current or stop
+
+
 def _own_stop(session: Session, courier_id: int, stop_id: int) -> tuple[Stop, Route, Order]:
     stop = session.get(Stop, stop_id)
+    if stop is not None:
+        stop = _current_row(session, stop)
     route = stop.route if stop is not None else None
     if (
         stop is None

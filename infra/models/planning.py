@@ -116,6 +116,10 @@ class Stop(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), index=True)
     # Position on the route, from 1.
     sequence: Mapped[int]
+    # The first stop row of this visit when a replan carried it over from an earlier plan
+    # version (None: this row is the first). Events recorded on any row of the chain count for
+    # all of them, so a stop done before a replan stays done after it.
+    origin_stop_id: Mapped[int | None] = mapped_column(ForeignKey("stop.id"), index=True)
     planned_arrival_at: Mapped[datetime]
     # Later than the arrival when the courier waits for the window to open.
     planned_service_start_at: Mapped[datetime]
