@@ -86,6 +86,14 @@ class VehicleOverride:
 
 
 @dataclass(frozen=True, slots=True)
+class Lateness:
+    """How late a replan of a day under way may keep a promise, and what each hour late costs."""
+
+    max_s: int
+    cost_per_hour: float
+
+
+@dataclass(frozen=True, slots=True)
 class PlanScope:
     service_date: date
     # None: every depot.
@@ -126,11 +134,13 @@ def build_problem(
     vehicle_ids: Iterable[int] | None = None,
     overrides: Mapping[int, VehicleOverride] | None = None,
     provider: MatrixProvider | None = None,
+    lateness: Lateness | None = None,
 ) -> BuiltProblem:
     """The routing Problem of a day (and depot): its plannable orders and in-service vehicles.
 
     `order_ids` / `vehicle_ids` restrict it to those rows (e.g. the ones already in a plan);
-    `overrides` are keyed by vehicle id. Raises NothingToPlan when there is no depot, vehicle
+    `overrides` are keyed by vehicle id; `lateness` lets every window be kept late at a cost
+    (replanning) instead of dropping the stop. Raises NothingToPlan when there is no depot, vehicle
     or order to plan with.
     """
     clock = DayClock(scope.service_date, zone)
@@ -165,7 +175,8 @@ def build_problem(
         for order_id in override.loaded_order_ids
     }
     visits = tuple(
-        _visit(order, order_location[order.id], clock, loaded_on.get(order.id)) for order in orders
+        _visit(order, order_location[order.id], clock, loaded_on.get(order.id), lateness)
+        for order in orders
     )
     known_orders = {o.id for o in orders}
     solver_vehicles = []
@@ -250,7 +261,13 @@ def _shifts_by_vehicle(session: Session, day: date, vehicle_ids: Sequence[int]) 
     return shifts
 
 
-def _visit(order: Order, location: int, clock: DayClock, loaded_on: str | None) -> routing.Visit:
+def _visit(
+    order: Order,
+    location: int,
+    clock: DayClock,
+    loaded_on: str | None,
+    lateness: Lateness | None,
+) -> routing.Visit:
     windows = sorted((clock.seconds(w.starts_at), clock.seconds(w.ends_at)) for w in order.windows)
     merged: list[tuple[int, int]] = []
     for start_s, end_s in windows:
@@ -274,6 +291,8 @@ def _visit(order: Order, location: int, clock: DayClock, loaded_on: str | None) 
         skills=frozenset(order.handling),
         priority=order.priority,
         loaded_on=loaded_on if order.kind is OrderKind.DELIVERY else None,
+        max_lateness_s=lateness.max_s if lateness else 0,
+        lateness_cost_per_hour=lateness.cost_per_hour if lateness else 0.0,
     )
 
 

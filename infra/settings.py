@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.models.planning import ReplanTrigger
+
 MIN_SECRET_KEY_CHARS = 32
 
 
@@ -122,6 +124,23 @@ class TrackingSettings(BaseModel):
     code_miss_window_s: int = Field(default=600, ge=1, le=24 * 3600)
 
 
+class ReplanSettings(BaseModel):
+    # Search time of a replan during the day: it starts from the current plan, so a short
+    # search improves it enough, and the day does not wait.
+    time_limit_s: int = Field(default=1, ge=1, le=600)
+    # A promise that can no longer be kept is kept late (at this cost per hour) rather than
+    # dropped, up to this long past the end of its window.
+    max_lateness_s: int = Field(default=4 * 3600, ge=0, le=24 * 3600)
+    lateness_cost_per_hour: float = Field(default=30.0, ge=0, le=100_000)
+    # Triggers whose replans are applied at once; the others are proposed to the dispatcher.
+    # A vehicle out of service cannot wait for a decision: its stops must move.
+    auto_apply_triggers: frozenset[ReplanTrigger] = frozenset({ReplanTrigger.VEHICLE_OUT})
+    # Customers are told about a new ETA when it moves by at least this much.
+    eta_change_notice_s: int = Field(default=600, ge=0, le=24 * 3600)
+    # Lateness and failed attempts propose at most one replan per plan in this interval.
+    min_interval_s: int = Field(default=120, ge=0, le=24 * 3600)
+
+
 class GeocoderSettings(BaseModel):
     # A geopy service name such as "nominatim" or "photon"; None means coordinates are required.
     provider: str | None = None
@@ -152,6 +171,7 @@ class Settings(BaseSettings):
     geocoder: GeocoderSettings = Field(default_factory=GeocoderSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
+    replanning: ReplanSettings = Field(default_factory=ReplanSettings)
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> Self:

@@ -74,7 +74,7 @@ def route_etas(
     remaining = [s for s in stops if not is_done(progress[s.id].state)]
     if not remaining:
         return RouteEtas(route, now, factor, Origin.STOP, [], progress)
-    origin, origin_at, (lat, lng) = _origin(session, route, stops, progress)
+    origin, origin_at, (lat, lng) = courier_origin(session, route, stops, progress)
     if progress[remaining[0].id].state is StopState.ARRIVED:
         origin = Origin.AT_STOP
     lats = [lat] + [orders[s.id].lat for s in remaining]
@@ -141,7 +141,7 @@ def _samples(
     return samples
 
 
-def _origin(
+def courier_origin(
     session: Session, route: Route, stops: list[Stop], progress: dict[int, StopProgress]
 ) -> tuple[Origin, datetime, tuple[float, float]]:
     """Where and since when the courier heads for the next stop."""

@@ -39,6 +39,16 @@ class ReplanDecision(enum.StrEnum):
     STALE = "stale"  # the day moved on (another plan was published) before a decision
 
 
+class ReplanTrigger(enum.StrEnum):
+    """What set a replan off."""
+
+    VEHICLE_OUT = "vehicle_out"  # a vehicle went out of service
+    LATE = "late"  # a stop's ETA passed its window end by more than the threshold
+    FAILED_ATTEMPT = "failed_attempt"
+    URGENT_ORDER = "urgent_order"  # an order for today arrived after the plan was published
+    MANUAL = "manual"  # a dispatcher asked for one
+
+
 class JobKind(enum.StrEnum):
     PLAN = "plan"
     # Re-solves a plan's undeparted work after one of its vehicles went out of service.
@@ -173,8 +183,7 @@ class PlanJob(Base):
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
     # What a finished replan could not re-assign, order by order, with reasons.
     outcome: Mapped[str | None] = mapped_column(Text)
-    # What set the replan off: "vehicle_out", "late", "failed_attempt", "urgent_order", "manual".
-    trigger: Mapped[str | None] = mapped_column(String(32))
+    trigger: Mapped[ReplanTrigger | None] = mapped_column(str_enum(ReplanTrigger, length=32))
     # The before/after difference of a finished replan (stops moved, lateness, km, ETA changes).
     diff: Mapped[Any] = mapped_column(JSON, nullable=True)
     decision: Mapped[ReplanDecision | None] = mapped_column(str_enum(ReplanDecision))
