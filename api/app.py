@@ -126,6 +126,7 @@ def runner_config(settings: Settings) -> RunnerConfig:
         zone=settings.operation.zone,
         timeout_margin_s=settings.planning.job_timeout_margin_s,
         lease_s=settings.planning.job_lease_s,
+        replanning=settings.replanning,
     )
 
 

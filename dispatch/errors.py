@@ -91,3 +91,13 @@ class MoveInfeasible(Conflict):
 
 class NoRouteAssigned(NotFound):
     code = "no_route_assigned"
+
+
+class ReplanNotFound(NotFound):
+    code = "replan_not_found"
+
+
+class ReplanNotDecidable(Conflict):
+    """Already decided, not finished, or overtaken by the day (stale)."""
+
+    code = "replan_not_decidable"

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -31,6 +31,8 @@ from dispatch.errors import NothingToPlan
 from dispatch.problem_builder import BuiltProblem, PlanScope, build_problem
 from infra.models import JobStatus, Plan, PlanJob
 from infra.models.planning import JobKind
+from infra.settings import ReplanSettings
+from tracking import live_replan
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class RunnerConfig:
     timeout_margin_s: float = 60.0
     lease_s: float = 30.0
     poll_s: float = 0.5
+    replanning: ReplanSettings = field(default_factory=ReplanSettings)
 
 
 def solve_in_child(
@@ -188,9 +191,16 @@ class PlanJobRunner:
             time_limit_s = job.time_limit_s
             kind = job.kind
             initial_routes: Mapping[str, Sequence[str]] | None = None
+            replan: live_replan.ReplanInput | None = None
             try:
                 if kind is JobKind.REPLAN:
-                    replan = replanning.build_replan(session, job, zone=self._config.zone)
+                    replan = live_replan.build_replan(
+                        session,
+                        job,
+                        zone=self._config.zone,
+                        now=self._now(),
+                        settings=self._config.replanning,
+                    )
                     built, initial_routes = replan.built, replan.initial_routes
                 else:
                     built = build_problem(session, scope, zone=self._config.zone)
@@ -216,7 +226,7 @@ class PlanJobRunner:
             if job.status is not JobStatus.RUNNING or job.lease_owner != self.owner:
                 log.warning("plan job %s was taken from this runner; its result is dropped", job_id)
                 return
-            stored = self._store(session, job, built, outcome)
+            stored = self._store(session, job, built, outcome, replan)
             if isinstance(stored, str):
                 failure = stored
             else:
@@ -228,10 +238,15 @@ class PlanJobRunner:
         self._fail(job_id, failure)
 
     def _store(
-        self, session: Session, job: PlanJob, built: BuiltProblem, solution: routing.Solution
+        self,
+        session: Session,
+        job: PlanJob,
+        built: BuiltProblem,
+        solution: routing.Solution,
+        replan: live_replan.ReplanInput | None,
     ) -> Plan | str:
         """The stored plan, or why it could not be stored (a replan's base changed meanwhile)."""
-        if job.kind is not JobKind.REPLAN:
+        if replan is None:
             return plans.store_plan(
                 session,
                 built,
@@ -240,7 +255,9 @@ class PlanJobRunner:
                 created_by_id=job.requested_by_id,
             )
         try:
-            return replanning.store_replan(session, job, built, solution, now=self._now())
+            return replanning.store_replan(
+                session, job, replan, solution, now=self._now(), settings=self._config.replanning
+            )
         except NothingToPlan as exc:
             return exc.detail
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +30,13 @@ def next_day() -> date:
 
 
 def seed_small_day(
-    sessions: sessionmaker[Session], *, orders: int = 10, vehicles: int = 2, day: date | None = None
+    sessions: sessionmaker[Session],
+    *,
+    orders: int = 10,
+    vehicles: int = 2,
+    day: date | None = None,
+    vehicle_overrides: dict[str, Any] | None = None,
+    order_overrides: dict[str, Any] | None = None,
 ) -> SmallDay:
     """One depot in Berlin, vans with a courier shift each, orders scattered around the centre."""
     day = day or next_day()
@@ -37,7 +44,7 @@ def seed_small_day(
         depot = make_depot(session, lat=52.52, lng=13.405)
         result = SmallDay(day, depot.id, [], [], [])
         for _ in range(vehicles):
-            vehicle = make_vehicle(session, depot_id=depot.id)
+            vehicle = make_vehicle(session, depot_id=depot.id, **(vehicle_overrides or {}))
             courier = make_courier(session, depot_id=depot.id)
             make_shift(session, courier, day=day, hours=(8, 18), vehicle=vehicle)
             result.vehicle_ids.append(vehicle.id)
@@ -52,6 +59,7 @@ def seed_small_day(
                 depot_id=depot.id,
                 lat=52.50 + 0.004 * (k % 7),
                 lng=13.36 + 0.006 * (k % 5),
+                **(order_overrides or {}),
             )
             result.order_ids.append(order.id)
     return result
