@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import Field
 
 from api.schemas.common import Id, RequestModel, ResponseModel
 from dispatch.publishing import Manifest
-from infra.models import JobStatus, Order, Plan, PlanStatus, PlanUnserved, Route, Stop
+from infra.models import (
+    JobStatus,
+    Order,
+    Plan,
+    PlanStatus,
+    PlanUnserved,
+    ReplanDecision,
+    ReplanTrigger,
+    Route,
+    Stop,
+)
 from infra.models.planning import JobKind
 
 
@@ -17,6 +28,12 @@ class PlanRequest(RequestModel):
     # None: one plan over every depot.
     depot_id: Id | None = None
     # None: the configured solver time limit.
+    time_limit_s: int | None = Field(default=None, ge=1, le=600)
+
+
+class ReplanRequest(RequestModel):
+    reason: str = Field(min_length=1, max_length=300)
+    # None: the configured replan search time.
     time_limit_s: int | None = Field(default=None, ge=1, le=600)
 
 
@@ -36,6 +53,12 @@ class PlanJobOut(ResponseModel):
     vehicle_id: int | None
     # A finished replan: how many of the vehicle's orders moved, and why the others did not.
     outcome: str | None
+    # A replan: what set it off, what it changes (stops moved, lateness and km before and
+    # after, ETA changes; "summary" says it in one line) and what the dispatcher decided.
+    trigger: ReplanTrigger | None = None
+    diff: dict[str, Any] | None = None
+    decision: ReplanDecision | None = None
+    decided_at: datetime | None = None
     service_date: date
     depot_id: int | None
     status: JobStatus

@@ -84,3 +84,48 @@ def test_a_defect_queues_no_replan(client, session, planned):
     inspect(client, planned["courier"], vehicle.id, defect)
 
     assert _replans(session, vehicle.id) == []
+
+
+def test_a_dispatcher_asks_for_a_replan_and_sees_it_waiting(client, planned):
+    plan_id = planned["route"].plan_id
+    headers = planned["dispatcher"]
+
+    response = client.post(f"/plans/{plan_id}/replan", json={"reason": "rain"}, headers=headers)
+
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert (job["kind"], job["trigger"], job["status"]) == ("replan", "manual", "queued")
+    assert job["decision"] is None
+    again = client.post(f"/plans/{plan_id}/replan", json={"reason": "rain"}, headers=headers)
+    assert again.status_code == 409
+    assert again.json()["code"] == "replan_not_decidable"
+    listed = client.get("/replans", params={"day": DAY.isoformat()}, headers=headers).json()
+    assert [j["id"] for j in listed] == [job["id"]]
+    assert client.get(f"/replans/{job['id']}", headers=headers).json()["id"] == job["id"]
+    undecided = client.get(
+        "/replans", params={"day": DAY.isoformat(), "undecided": True}, headers=headers
+    )
+    assert undecided.json() == []  # not finished yet
+    for verb in ("accept", "reject"):
+        refused = client.post(f"/replans/{job['id']}/{verb}", headers=headers)
+        assert refused.status_code == 409
+        assert "only a finished replan can be decided" in refused.json()["detail"]
+
+
+def test_replans_are_the_dispatchers_business(client, planned):
+    plan_id = planned["route"].plan_id
+    courier = planned["courier"]
+    assert (
+        client.post(f"/plans/{plan_id}/replan", json={"reason": "x"}, headers=courier).status_code
+        == 403
+    )
+    assert client.get("/replans", headers=courier).status_code == 403
+    assert client.post("/replans/1/accept").status_code == 401
+    unknown = client.post("/replans/999999/accept", headers=planned["dispatcher"])
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "replan_not_found"
+    blank = client.post(
+        f"/plans/{plan_id}/replan", json={"reason": ""}, headers=planned["dispatcher"]
+    )
+    assert blank.status_code == 422
+    assert blank.json()["errors"][0]["field"] == "reason"
