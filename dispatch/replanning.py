@@ -12,6 +12,7 @@ happened, keeping their link to the first row of each visit (`Stop.origin_stop_i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -150,6 +151,49 @@ def queue_replan(
     session.add(job)
     session.flush()
     return job
+
+
+def replan_for_new_orders(
+    session: Session, orders: Iterable[Order], *, now: datetime, settings: ReplanSettings
+) -> list[PlanJob]:
+    """Orders for a day whose plan is already published (urgent orders taken during the day)
+    ask for a replan of that plan, one per plan however many orders came together."""
+    jobs = []
+    for day, depot_id in sorted({(o.service_date, o.depot_id) for o in orders}, key=str):
+        base = published_plan_of(session, day, depot_id) or published_plan_of(session, day, None)
+        if base is None:
+            continue  # the day's first plan will take them
+        job = queue_replan(
+            session,
+            base,
+            trigger=ReplanTrigger.URGENT_ORDER,
+            reason=f"new orders for {day} after the plan was published",
+            requested_by_id=None,
+            time_limit_s=settings.time_limit_s,
+            now=now,
+        )
+        if job is not None:
+            jobs.append(job)
+    return jobs
+
+
+def replan_after_failed_attempt(
+    session: Session, plan_id: int, *, order: Order, now: datetime, settings: ReplanSettings
+) -> PlanJob | None:
+    """A failed attempt frees the rest of the route's time: propose a replan (debounced)."""
+    base = session.get(Plan, plan_id)
+    if base is None or base.status is not PlanStatus.PUBLISHED:
+        return None
+    return queue_replan(
+        session,
+        base,
+        trigger=ReplanTrigger.FAILED_ATTEMPT,
+        reason=f"failed attempt at order {order.reference or order.tracking_code}",
+        requested_by_id=None,
+        time_limit_s=settings.time_limit_s,
+        now=now,
+        min_interval_s=settings.min_interval_s,
+    )
 
 
 def published_plan_of(session: Session, day: date, depot_id: int | None) -> Plan | None:

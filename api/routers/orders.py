@@ -20,6 +20,7 @@ from api.schemas.orders import (
     OrderOut,
     OrderPatch,
 )
+from dispatch import replanning
 from infra.errors import FieldProblem
 from infra.models import OrderStatus
 from orders import service
@@ -49,6 +50,9 @@ def take_order(
             operation=settings.operation,
             geocoder=geocoder,
             by_user_id=actor.user_id,
+        )
+        replanning.replan_for_new_orders(
+            session, [intake.order], now=now, settings=settings.replanning
         )
         return OrderAccepted.of_intake(intake)
 
@@ -89,6 +93,9 @@ def take_order_file(
             operation=settings.operation,
             geocoder=geocoder,
             by_user_id=actor.user_id,
+        )
+        replanning.replan_for_new_orders(
+            session, [o for _row, o in intake.orders], now=now, settings=settings.replanning
         )
         rows = [
             BulkOrderRow(row=row, id=o.id, tracking_code=o.tracking_code, reference=o.reference)

@@ -13,8 +13,12 @@ from api.schemas.tracking import (
     StopEventIn,
     StopEventOut,
 )
+from dispatch import replanning
+from dispatch import routes as dispatch_routes
+from orders import service as orders
 from tracking import etas, pings, stop_events
 from tracking.plausibility import Limits
+from tracking.stop_states import StopState
 
 router = APIRouter(tags=["tracking"])
 
@@ -40,6 +44,7 @@ def post_stop_event(
     body: StopEventIn,
     response: Response,
     session: SessionDep,
+    settings: SettingsDep,
     now: NowDep,
     actor: CourierActor,
 ) -> StopEventOut:
@@ -51,6 +56,12 @@ def post_stop_event(
     if recorded.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
+    elif recorded.state is StopState.FAILED:
+        route = dispatch_routes.get_route(session, recorded.event.route_id)
+        order = orders.get_order(session, recorded.event.order_id)
+        replanning.replan_after_failed_attempt(
+            session, route.plan_id, order=order, now=now, settings=settings.replanning
+        )
     return StopEventOut.of(recorded)
 
 

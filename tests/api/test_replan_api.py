@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from infra.models import PlanJob, Role
+from infra.models import PlanJob, ReplanTrigger, Role
 from infra.settings import Settings
 from tests.api.test_inspections_api import inspect
+from tests.api.test_orders_api import order_payload
 from tests.factories import (
     DAY,
     auth_headers,
@@ -129,3 +130,13 @@ def test_replans_are_the_dispatchers_business(client, planned):
     )
     assert blank.status_code == 422
     assert blank.json()["errors"][0]["field"] == "reason"
+
+
+def test_an_order_for_a_day_already_published_asks_for_a_replan(client, session, planned):
+    response = client.post("/orders", json=order_payload(), headers=planned["dispatcher"])
+
+    assert response.status_code == 201, response.text
+    jobs = session.scalars(
+        select(PlanJob).where(PlanJob.base_plan_id == planned["route"].plan_id)
+    ).all()
+    assert [(j.trigger, j.status.value) for j in jobs] == [(ReplanTrigger.URGENT_ORDER, "queued")]

@@ -5,7 +5,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infra.models import NotificationOutbox, OrderStatus, RouteStatus, StopEvent, User
+from infra.models import (
+    NotificationOutbox,
+    OrderStatus,
+    PlanJob,
+    ReplanTrigger,
+    RouteStatus,
+    StopEvent,
+    User,
+)
 from infra.settings import Settings
 from tests.factories import auth_headers, make_courier
 from tests.tracking.routes import START, RouteSetup, make_tracked_route
@@ -137,6 +145,12 @@ def test_a_failed_attempt_fails_the_order_and_notifies_with_the_reason(client, s
     assert setup.orders[0].status is OrderStatus.FAILED
     failed = notices(session, "delivery_failed")
     assert [n.payload["failure_reason"] for n in failed] == ["not_at_home"]
+    # The time the stop no longer takes may serve the rest of the day better: a replan is
+    # proposed, once however many attempts fail in a row.
+    replans = session.scalars(select(PlanJob).where(PlanJob.base_plan_id == setup.route.plan_id))
+    assert [(j.trigger, j.kind.value) for j in replans] == [
+        (ReplanTrigger.FAILED_ATTEMPT, "replan")
+    ]
 
 
 def test_the_route_is_done_when_every_stop_is(client, session, settings):
