@@ -8,7 +8,6 @@ from sqlalchemy import select
 from infra.models import PlanJob, ReplanTrigger, Role
 from infra.settings import Settings
 from tests.api.test_inspections_api import inspect
-from tests.api.test_orders_api import order_payload
 from tests.factories import (
     DAY,
     auth_headers,
@@ -18,6 +17,7 @@ from tests.factories import (
     make_shift,
     make_user,
     make_vehicle,
+    order_payload,
 )
 from warehouse.rules import DEFAULT_CHECKLIST
 
