@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from ortools.constraint_solver import pywrapcp
+from ortools.constraint_solver import pywrapcp, routing_parameters_pb2
 
 from routing.constraints.context import ModelContext
 
 logger = logging.getLogger(__name__)
+
+_RESTORE_SHARE = 0.1
+_MIN_RESTORE_S = 0.05
+_MAX_RESTORE_S = 1.0
+
+
+def _seconds(params: pywrapcp.RoutingSearchParameters) -> float:
+    return float(params.time_limit.seconds + params.time_limit.nanos / 1e9)
 
 
 def initial_assignment(
@@ -33,7 +41,15 @@ def initial_assignment(
                 sequence.append(visit_id)
                 placed.add(visit_id)
         per_vehicle.append([ctx.indexer.visit_index(vid) for vid in sequence])
-    ctx.routing.CloseModelWithParameters(params)
+    # Restoring the routes finds the assignment at once, then keeps polishing the cumul values
+    # (soft bounds such as allowed lateness) until the time limit: the search that follows does
+    # that better, so the restore only gets a short slice of the time.
+    restore = routing_parameters_pb2.RoutingSearchParameters()
+    restore.CopyFrom(params)
+    cap_s = max(_MIN_RESTORE_S, min(_RESTORE_SHARE * _seconds(params), _MAX_RESTORE_S))
+    restore.time_limit.seconds = int(cap_s)
+    restore.time_limit.nanos = int((cap_s - int(cap_s)) * 1e9)
+    ctx.routing.CloseModelWithParameters(restore)
     assignment = ctx.routing.ReadAssignmentFromRoutes(per_vehicle, True)
     if assignment is None:
         logger.info("the warm start does not satisfy the model; solving from scratch")
