@@ -55,6 +55,7 @@ def solve_in_child(
     time_limit_s: float,
     results: Any,
     initial_routes: Mapping[str, Sequence[str]] | None = None,
+    explain_within_s: float | None = None,
 ) -> None:
     """Entry point of the solve process: sends progress, then the solution or a failure."""
     last = [-1]
@@ -67,7 +68,11 @@ def solve_in_child(
 
     try:
         solution = routing.solve(
-            problem, time_limit_s=time_limit_s, initial_routes=initial_routes, progress=progress
+            problem,
+            time_limit_s=time_limit_s,
+            initial_routes=initial_routes,
+            progress=progress,
+            explain_within_s=explain_within_s,
         )
     except routing.InvalidProblem as exc:
         results.put(("failed", f"the planning problem is malformed: {exc}"))
@@ -210,7 +215,8 @@ class PlanJobRunner:
         if built is None:
             self._fail(job_id, error)
             return
-        outcome = self._solve(job_id, built, time_limit_s, initial_routes)
+        explain_within_s = self._config.replanning.explain_within_s if replan else None
+        outcome = self._solve(job_id, built, time_limit_s, initial_routes, explain_within_s)
         if isinstance(outcome, str):
             self._fail(job_id, outcome)
             return
@@ -267,12 +273,13 @@ class PlanJobRunner:
         built: BuiltProblem,
         time_limit_s: float,
         initial_routes: Mapping[str, Sequence[str]] | None = None,
+        explain_within_s: float | None = None,
     ) -> routing.Solution | str:
         """The solution, or why there is none (the process died, timed out or was stopped)."""
         results = self._mp.Queue()
         process = self._mp.Process(
             target=solve_in_child,
-            args=(built.problem, time_limit_s, results, initial_routes),
+            args=(built.problem, time_limit_s, results, initial_routes, explain_within_s),
             name=f"plan-job-{job_id}",
             daemon=True,
         )

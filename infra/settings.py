@@ -135,6 +135,9 @@ class ReplanSettings(BaseModel):
     # Triggers whose replans are applied at once; the others are proposed to the dispatcher.
     # A vehicle out of service cannot wait for a decision: its stops must move.
     auto_apply_triggers: frozenset[ReplanTrigger] = frozenset({ReplanTrigger.VEHICLE_OUT})
+    # Naming why the optimiser left a stop out re-solves with one constraint relaxed; during
+    # the day that gets this much time, not the several seconds a morning plan can spare.
+    explain_within_s: float = Field(default=0.3, ge=0.05, le=60)
     # Customers are told about a new ETA when it moves by at least this much.
     eta_change_notice_s: int = Field(default=600, ge=0, le=24 * 3600)
     # Lateness and failed attempts propose at most one replan per plan in this interval.

@@ -38,9 +38,14 @@ def solve(
     progress: Progress | None = None,
     config: SearchConfig | None = None,
     explain: bool = True,
+    explain_within_s: float | None = None,
     seed: int = 0,
 ) -> Solution:
     """The best plan found within `time_limit_s` (plus a short explanation budget).
+
+    Visits the optimiser leaves out are explained by re-solving with one constraint family
+    relaxed, within `explain_within_s` (default `explain_budget_s`); a replan during the day
+    gives it less, because the day does not wait.
 
     `seed` drives the random ruins of the ruin-and-recreate phase; the OR-Tools search itself
     is deterministic, so equal seeds and configurations give equal plans on an idle machine.
@@ -96,7 +101,10 @@ def solve(
         },
     )
     if dropped and explain:
-        solution = explain_unassigned(problem, solution, config, explain_budget_s(time_limit_s))
+        budget = (
+            explain_within_s if explain_within_s is not None else explain_budget_s(time_limit_s)
+        )
+        solution = explain_unassigned(problem, solution, config, budget)
     return solution
 
 

@@ -102,6 +102,11 @@ def build_replan(
     )
     all_stops = [s for r in base.routes for s in r.stops]
     progress = progress_of(session, [s.id for s in all_stops])
+    # One query (with its eager loads) instead of one per stop: replans must be quick.
+    kind_of = {
+        o.id: o.kind
+        for o in session.scalars(select(Order).where(Order.id.in_({s.order_id for s in all_stops})))
+    }
 
     carried: dict[int, CarriedRoute] = {}
     overrides: dict[int, VehicleOverride] = {}
@@ -125,8 +130,7 @@ def build_replan(
             vehicle = session.get(Vehicle, route.vehicle_id)
             code = vehicle.code if vehicle else str(route.vehicle_id)
             for stop in remaining:
-                order = session.get(Order, stop.order_id)
-                if order is not None and order.kind is OrderKind.PICKUP:
+                if kind_of[stop.order_id] is OrderKind.PICKUP:
                     candidates.append(stop.order_id)  # nothing on board yet: others may go
                 else:
                     stranded[stop.order_id] = (
@@ -135,7 +139,9 @@ def build_replan(
                     )
             continue
         candidates += [s.order_id for s in remaining]
-        overrides[route.vehicle_id] = _under_way(session, route, stops, remaining, progress, now)
+        overrides[route.vehicle_id] = _under_way(
+            session, route, stops, remaining, progress, kind_of, now
+        )
 
     order_ids = _open_orders(session, base.service_date, base.depot_id, candidates, stranded)
     vehicle_ids = [v for v in in_service if v not in busy or carried[v].replanned]
@@ -168,14 +174,11 @@ def _under_way(
     stops: list[Stop],
     remaining: tuple[Stop, ...],
     progress: Mapping[int, StopProgress],
+    kind_of: Mapping[int, OrderKind],
     now: datetime,
 ) -> VehicleOverride:
     """A departed vehicle: from where the courier is, with what is on board."""
-    on_board = set()
-    for stop in remaining:
-        order = session.get(Order, stop.order_id)
-        if order is not None and order.kind is OrderKind.DELIVERY:
-            on_board.add(stop.order_id)
+    on_board = {s.order_id for s in remaining if kind_of[s.order_id] is OrderKind.DELIVERY}
     at_stop = (
         remaining[0] if remaining and progress[remaining[0].id].state is StopState.ARRIVED else None
     )
