@@ -22,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,7 +47,8 @@ class RunnerConfig:
     zone: ZoneInfo
     timeout_margin_s: float = 60.0
     lease_s: float = 30.0
-    poll_s: float = 0.5
+    # How often an idle runner looks for queued jobs: a replan during the day should not wait.
+    poll_s: float = 0.2
     replanning: ReplanSettings = field(default_factory=ReplanSettings)
 
 
@@ -78,6 +80,55 @@ def solve_in_child(
         results.put(("failed", f"the planning problem is malformed: {exc}"))
         return
     results.put(("solution", solution))
+
+
+class _Tagged:
+    """A results queue whose messages carry the job they belong to, so the runner can tell a
+    late message of an abandoned job from the one it waits for."""
+
+    def __init__(self, results: Any, job_id: int) -> None:
+        self._results = results
+        self._job_id = job_id
+
+    def put(self, message: tuple[str, Any]) -> None:
+        self._results.put((self._job_id, *message))
+
+
+def solver_loop(tasks: Any, results: Any) -> None:
+    """Entry point of the solver process: solves one task after another until told to stop.
+
+    The process outlives a job, so a replan during the day does not wait for a new process to
+    start and import OR-Tools; it is killed (and replaced) only when a solve must be stopped.
+    """
+    _warm_up()
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        job_id, problem, time_limit_s, initial_routes, explain_within_s = task
+        solve_in_child(
+            problem, time_limit_s, _Tagged(results, job_id), initial_routes, explain_within_s
+        )
+
+
+def _warm_up() -> None:
+    """One tiny solve, so the first real job does not pay for the solver library's first use."""
+    matrix = routing.TravelMatrix(
+        distance_m=np.array([[0, 1000], [1000, 0]]), duration_s=np.array([[0, 100], [100, 0]])
+    )
+    problem = routing.Problem(
+        visits=(routing.Visit(id="warm-up", location=1),),
+        vehicles=(
+            routing.Vehicle(
+                id="warm-up",
+                start_location=0,
+                end_location=0,
+                shift=routing.TimeWindow(0, 3600),
+            ),
+        ),
+        matrices={"car": matrix},
+    )
+    routing.solve(problem, time_limit_s=0.05, explain=False)
 
 
 def fail_expired_jobs(session: Session, *, now: datetime) -> list[int]:
@@ -116,30 +167,59 @@ class PlanJobRunner:
         self.owner = f"runner-{uuid.uuid4().hex[:12]}"
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._process: BaseProcess | None = None
         self._mp = multiprocessing.get_context("spawn")
+        # The solver process with its task and result queues; kept between jobs once started.
+        self._solver: tuple[BaseProcess, Any, Any] | None = None
+        self._keep_solver = False
+        self._solving = False
 
     @property
     def solve_pid(self) -> int | None:
         """The process id of the solve under way, if any."""
-        process = self._process
-        return process.pid if process is not None and process.is_alive() else None
+        solver = self._solver
+        if not self._solving or solver is None or not solver[0].is_alive():
+            return None
+        return solver[0].pid
+
+    def _solver_process(self) -> tuple[BaseProcess, Any, Any]:
+        if self._solver is not None and self._solver[0].is_alive():
+            return self._solver
+        self._close_solver()
+        tasks, results = self._mp.Queue(), self._mp.Queue()
+        process = self._mp.Process(
+            target=solver_loop, args=(tasks, results), name="plan-solver", daemon=True
+        )
+        process.start()
+        self._solver = (process, tasks, results)
+        return self._solver
+
+    def _close_solver(self) -> None:
+        solver, self._solver = self._solver, None
+        if solver is None:
+            return
+        process, tasks, results = solver
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        tasks.close()
+        results.close()
 
     def start(self) -> None:
         with self._factory() as session, session.begin():
             failed = fail_expired_jobs(session, now=self._now())
         if failed:
             log.warning("plan jobs %s had lost their runner and are marked failed", failed)
+        # A serving runner keeps its solver process warm between jobs.
+        self._keep_solver = True
+        self._solver_process()
         self._thread = threading.Thread(target=self._loop, name="plan-job-runner", daemon=True)
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
         self._stopping.set()
-        process = self._process
-        if process is not None and process.is_alive():
-            process.kill()
         if self._thread is not None:
             self._thread.join(timeout_s)
+        self._close_solver()
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -276,17 +356,12 @@ class PlanJobRunner:
         explain_within_s: float | None = None,
     ) -> routing.Solution | str:
         """The solution, or why there is none (the process died, timed out or was stopped)."""
-        results = self._mp.Queue()
-        process = self._mp.Process(
-            target=solve_in_child,
-            args=(built.problem, time_limit_s, results, initial_routes, explain_within_s),
-            name=f"plan-job-{job_id}",
-            daemon=True,
-        )
         started = time.monotonic()
         deadline = started + time_limit_s + self._config.timeout_margin_s
-        process.start()
-        self._process = process
+        process, tasks, results = self._solver_process()
+        tasks.put((job_id, built.problem, time_limit_s, initial_routes, explain_within_s))
+        self._solving = True
+        finished = False
         fraction = 0.0
         last_beat = 0.0
         try:
@@ -296,11 +371,15 @@ class PlanJobRunner:
                 except queue.Empty:
                     message = None
                 if message is not None:
-                    kind, payload = message
+                    tag, kind, payload = message
+                    if tag != job_id:
+                        continue  # left over from a job this runner gave up on
                     if kind == "solution":
                         assert isinstance(payload, routing.Solution)
+                        finished = True
                         return payload
                     if kind == "failed":
+                        finished = True
                         return str(payload)
                     fraction = max(fraction, float(payload))
                 elif not process.is_alive():
@@ -320,11 +399,10 @@ class PlanJobRunner:
                     if not self._heartbeat(job_id, percent):
                         return "this runner lost the job's lease"
         finally:
-            if process.is_alive():
-                process.kill()
-            process.join(5)
-            self._process = None
-            results.close()
+            self._solving = False
+            # A solve that did not finish is still running in the process: stop it there.
+            if not finished or not self._keep_solver:
+                self._close_solver()
 
     def _heartbeat(self, job_id: int, percent: int) -> bool:
         now = self._now()
