@@ -177,18 +177,26 @@ def replan_for_new_orders(
     return jobs
 
 
-def replan_after_failed_attempt(
-    session: Session, plan_id: int, *, order: Order, now: datetime, settings: ReplanSettings
+def propose_replan(
+    session: Session,
+    plan_id: int,
+    *,
+    trigger: ReplanTrigger,
+    reason: str,
+    now: datetime,
+    settings: ReplanSettings,
 ) -> PlanJob | None:
-    """A failed attempt frees the rest of the route's time: propose a replan (debounced)."""
+    """Something on the road (a failed attempt, stops projected late) may make a better plan
+    possible: propose a replan of the published plan, at most one per configured interval,
+    since such signals come in bursts."""
     base = session.get(Plan, plan_id)
     if base is None or base.status is not PlanStatus.PUBLISHED:
         return None
     return queue_replan(
         session,
         base,
-        trigger=ReplanTrigger.FAILED_ATTEMPT,
-        reason=f"failed attempt at order {order.reference or order.tracking_code}",
+        trigger=trigger,
+        reason=reason,
         requested_by_id=None,
         time_limit_s=settings.time_limit_s,
         now=now,

@@ -15,6 +15,7 @@ from api.schemas.tracking import (
 )
 from dispatch import replanning
 from dispatch import routes as dispatch_routes
+from infra.models import ReplanTrigger
 from orders import service as orders
 from tracking import etas, pings, stop_events
 from tracking.plausibility import Limits
@@ -59,8 +60,13 @@ def post_stop_event(
     elif recorded.state is StopState.FAILED:
         route = dispatch_routes.get_route(session, recorded.event.route_id)
         order = orders.get_order(session, recorded.event.order_id)
-        replanning.replan_after_failed_attempt(
-            session, route.plan_id, order=order, now=now, settings=settings.replanning
+        replanning.propose_replan(
+            session,
+            route.plan_id,
+            trigger=ReplanTrigger.FAILED_ATTEMPT,
+            reason=f"failed attempt at order {order.reference or order.tracking_code}",
+            now=now,
+            settings=settings.replanning,
         )
     return StopEventOut.of(recorded)
 
