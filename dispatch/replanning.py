@@ -447,10 +447,13 @@ def _carry(session: Session, plan: Plan, carried: CarriedRoute) -> None:
             sequence=max((r.sequence for r in plan.routes), default=0) + 1,
             planned_start_at=old.planned_start_at,
             planned_end_at=old.planned_end_at,
-            distance_m=0,
-            duration_s=0,
+            # Not re-solved: the route as it was planned stands for what it drove.
+            distance_m=old.distance_m,
+            duration_s=old.duration_s,
         )
         plan.routes.append(route)
+        plan.total_distance_m += old.distance_m
+        plan.total_duration_s += old.duration_s
         planned: list[Stop] = []
     else:
         planned = list(route.stops)
