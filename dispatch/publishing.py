@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from dispatch import plans
 from dispatch.errors import NoRouteAssigned, PlanNotEditable
 from infra.models import Order, OrderStatus, Plan, PlanStatus, Route, Shift, Stop, Vehicle
+from tracking import notifications
 
 # Orders a publication may move to `planned`; later states belong to the route being driven.
 _REPLANNABLE = (OrderStatus.PLANNABLE, OrderStatus.PLANNED)
@@ -21,7 +22,8 @@ def publish_plan(session: Session, plan_id: int, *, now: datetime) -> Plan:
 
     Each route goes to the courier whose shift that day drives its vehicle; the plan published
     before for the same day and depot is superseded (its orders not in this plan become
-    plannable again) and this plan's routed orders become `planned`.
+    plannable again) and this plan's routed orders become `planned`. Customers whose order is
+    new on a route, or planned in another window than before, are told their window.
     Raises PlanNotFound, PlanNotEditable.
     """
     plan = plans.get_plan(session, plan_id)
@@ -41,7 +43,9 @@ def publish_plan(session: Session, plan_id: int, *, now: datetime) -> Plan:
             Plan.id != plan.id,
         )
     )
+    told: dict[int, notifications.Window | None] = {}
     for old in previous:
+        told |= _windows(session, old)
         old.status = PlanStatus.SUPERSEDED
         _set_status(session, _routed_order_ids(old), OrderStatus.PLANNABLE)
     shifts = {
@@ -57,24 +61,57 @@ def publish_plan(session: Session, plan_id: int, *, now: datetime) -> Plan:
         shift = shifts.get(route.vehicle_id)
         route.shift_id = shift.id if shift else None
         route.courier_id = shift.courier_id if shift else None
-    _set_status(session, _routed_order_ids(plan), OrderStatus.PLANNED)
+    waiting = _set_status(session, _routed_order_ids(plan), OrderStatus.PLANNED)
+    _tell_windows(session, plan, told, waiting, now=now)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = now
     session.flush()
     return plan
 
 
+def _windows(session: Session, plan: Plan) -> dict[int, notifications.Window | None]:
+    """The window each routed order of `plan` is told (see `notifications.planned_window`)."""
+    orders = plans.orders_of(session, plan)
+    return {
+        s.order_id: notifications.planned_window(orders[s.order_id], s.planned_service_start_at)
+        for r in plan.routes
+        for s in r.stops
+    }
+
+
+def _tell_windows(
+    session: Session,
+    plan: Plan,
+    told: dict[int, notifications.Window | None],
+    waiting: list[Order],
+    *,
+    now: datetime,
+) -> None:
+    """Queues the window notice for each order not yet under way that is new on a route or
+    whose window changed; a republish with the same windows sends nothing."""
+    windows = _windows(session, plan)
+    for order in sorted(waiting, key=lambda o: o.id):
+        window = windows[order.id]
+        if order.id not in told or told[order.id] != window:
+            notifications.notify_window(session, order, window, now=now)
+
+
 def _routed_order_ids(plan: Plan) -> list[int]:
     return [s.order_id for r in plan.routes for s in r.stops]
 
 
-def _set_status(session: Session, order_ids: list[int], status: OrderStatus) -> None:
+def _set_status(session: Session, order_ids: list[int], status: OrderStatus) -> list[Order]:
+    """Moves the orders not yet under way to `status`; returns them."""
     if not order_ids:
-        return
-    for order in session.scalars(
-        select(Order).where(Order.id.in_(order_ids), Order.status.in_(_REPLANNABLE))
-    ):
+        return []
+    changed = list(
+        session.scalars(
+            select(Order).where(Order.id.in_(order_ids), Order.status.in_(_REPLANNABLE))
+        )
+    )
+    for order in changed:
         order.status = status
+    return changed
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import time
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -144,6 +144,81 @@ class ReplanSettings(BaseModel):
     min_interval_s: int = Field(default=120, ge=0, le=24 * 3600)
 
 
+class NotificationSettings(BaseModel):
+    """Where customer messages go and how the outbox sender retries.
+
+    Each kind of recipient has its channel: `log` (the embedded default: a log line, and the
+    dispatcher page lists the messages) or the real one. Variables have one underscore after
+    the section: `SAMEDAY_NOTIFICATIONS_EMAIL_CHANNEL=smtp`.
+    """
+
+    # Run the outbox sender in a thread of the API process (the embedded mode); otherwise run
+    # `sameday notify` next to it.
+    send_in_process: bool = True
+    # How often an idle sender looks for due messages.
+    poll_s: float = Field(default=2.0, gt=0, le=3600)
+    # Messages one sender claims at a time.
+    batch_size: int = Field(default=20, ge=1, le=1000)
+    # A claimed message is the sender's for this long; if it dies meanwhile, another sender
+    # takes the message over afterwards. Longer than any send may take (see the timeouts).
+    lease_s: int = Field(default=120, ge=5, le=24 * 3600)
+    # A message failing this many attempts is marked failed and left for the dispatcher.
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    # The wait before attempt n+1 is about backoff_base_s * 2^(n-1), never above backoff_max_s.
+    backoff_base_s: float = Field(default=30.0, gt=0, le=24 * 3600)
+    backoff_max_s: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
+
+    email_channel: Literal["log", "smtp"] = "log"
+    sms_channel: Literal["log", "sms"] = "log"
+    webhook_channel: Literal["log", "webhook"] = "log"
+    # Shown to customers as the link to their tracking page (e.g. https://track.example.com);
+    # messages carry no link without it.
+    public_url: str | None = None
+
+    email_from: str = "sameday <noreply@localhost>"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # "starttls" upgrades a plain connection (port 587), "ssl" is TLS from the start (465).
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+
+    # Set: every customer message is also queued for the shop's webhook.
+    webhook_url: str | None = None
+    # Signs each webhook body (HMAC-SHA256) so the shop can tell it came from us.
+    webhook_secret: SecretStr | None = None
+
+    # The SMS channel hands messages to a provider: `http` posts them to sms_url with the
+    # bearer token; `log` writes them to the log as they would be sent.
+    sms_provider: Literal["log", "http"] = "log"
+    sms_url: str | None = None
+    sms_token: SecretStr | None = None
+    sms_sender: str | None = None
+
+    # Network timeout of one SMTP or HTTP send.
+    send_timeout_s: float = Field(default=15.0, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _channels_configured(self) -> Self:
+        problems = []
+        if self.email_channel == "smtp" and not self.smtp_host:
+            problems.append("the smtp e-mail channel needs SAMEDAY_NOTIFICATIONS_SMTP_HOST")
+        if self.webhook_channel == "webhook" and not (self.webhook_url and self.webhook_secret):
+            problems.append(
+                "the webhook channel needs SAMEDAY_NOTIFICATIONS_WEBHOOK_URL and _WEBHOOK_SECRET"
+            )
+        if self.sms_channel == "sms" and self.sms_provider == "http" and not self.sms_url:
+            problems.append("the http SMS provider needs SAMEDAY_NOTIFICATIONS_SMS_URL")
+        if self.backoff_max_s < self.backoff_base_s:
+            problems.append("backoff_max_s must not be below backoff_base_s")
+        if self.lease_s <= self.send_timeout_s:
+            # A send still waiting on the network when its lease ends would be sent twice.
+            problems.append("lease_s must be longer than send_timeout_s")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class GeocoderSettings(BaseModel):
     # A geopy service name such as "nominatim" or "photon"; None means coordinates are required.
     provider: str | None = None
@@ -175,6 +250,7 @@ class Settings(BaseSettings):
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     replanning: ReplanSettings = Field(default_factory=ReplanSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> Self:

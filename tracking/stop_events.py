@@ -272,8 +272,6 @@ def _follow(
     now: datetime,
 ) -> None:
     """The order's status, the customers' notices and the route's end follow the event."""
-    if state is StopState.ARRIVED and order.status is OrderStatus.PLANNED:
-        notifications.notify_customer(session, order, notifications.OUT_FOR_DELIVERY, now=now)
     order.status = ORDER_STATUS_AFTER[state]
     notice = NOTICE_AFTER.get(state)
     if notice is None:

@@ -22,6 +22,7 @@ from infra.models import (
     Vehicle,
     VehicleStatus,
 )
+from tracking import notifications
 from warehouse import inspections, stock
 from warehouse.errors import (
     InspectionFailed,
@@ -35,7 +36,8 @@ from warehouse.errors import (
 def depart_route(
     session: Session, route_id: int, *, as_courier: int | None, now: datetime
 ) -> Route:
-    """Lets a route leave the depot: its orders go out for delivery.
+    """Lets a route leave the depot: its orders go out for delivery, and their customers are
+    told so in the same transaction (once: a route departs once).
 
     Refused unless the route's plan is published, its vehicle is in service with a passed
     inspection on the plan's day (the latest log counts), and none of its goods is held.
@@ -88,6 +90,7 @@ def depart_route(
             select(Order).where(Order.id.in_(order_ids), Order.status == OrderStatus.PLANNED)
         ):
             order.status = OrderStatus.OUT_FOR_DELIVERY
+            notifications.notify_customer(session, order, notifications.OUT_FOR_DELIVERY, now=now)
     session.flush()
     return route
 

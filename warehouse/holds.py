@@ -22,7 +22,6 @@ from infra.models import (
     HoldEventKind,
     HoldReason,
     HoldStatus,
-    NotificationOutbox,
     Order,
     OrderHold,
     OrderKind,
@@ -38,6 +37,7 @@ from infra.models import (
     StopRemoval,
     SupplierReturn,
 )
+from tracking import notifications
 from warehouse import stock
 from warehouse.errors import HoldNotActive, HoldNotFound, InvalidReturn
 
@@ -287,25 +287,8 @@ def _mark_unserved(session: Session, plan: Plan, order_id: int, why: str) -> Non
 
 
 def _notify_held(session: Session, order: Order, why: str, *, now: datetime) -> None:
-    if order.recipient_email:
-        channel, recipient = "email", order.recipient_email
-    elif order.recipient_phone:
-        channel, recipient = "sms", order.recipient_phone
-    else:
-        return
-    session.add(
-        NotificationOutbox(
-            channel=channel,
-            recipient=recipient,
-            template_code="order_held",
-            payload={
-                "tracking_code": order.tracking_code,
-                "reference": order.reference,
-                "service_date": order.service_date.isoformat(),
-                "reason": why,
-            },
-            created_at=now,
-        )
+    notifications.notify_customer(
+        session, order, notifications.HELD, now=now, details={"reason": why}
     )
 
 
