@@ -45,6 +45,8 @@ def make_settings(database_url: str, **sections: object) -> Settings:
         "geocoder": {"provider": None},
         # Tests that run plan jobs start a runner of their own on a committed database.
         "planning": {"run_jobs_in_process": False, "solver_time_limit_s": 2},
+        # Tests that send notifications run a sender of their own.
+        "notifications": {"send_in_process": False},
         "map": {"tile_url": ""},
     }
     values.update(sections)

@@ -1,0 +1,1 @@
+"""Delivering the notification outbox: render, send through a channel, retry, give up."""
