@@ -19,6 +19,7 @@ from api.routers import (
     fleet,
     health,
     inspections,
+    notifications,
     orders,
     pages,
     plans,
@@ -34,6 +35,9 @@ from infra.db import make_engine, make_session_factory
 from infra.geocoding import make_geocoder
 from infra.migrate import ensure_schema_current
 from infra.settings import Settings
+from tracking import notifications as outbox
+from tracking.delivery.from_settings import make_sender_thread
+from tracking.delivery.runner import SenderThread
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +71,13 @@ def create_app(settings: Settings) -> FastAPI:
     """Builds the application; the database is checked when it starts serving."""
     engine = make_engine(settings)
     session_factory = make_session_factory(engine)
+    outbox.enable_shop_copies(session_factory, settings.notifications)
     geocoder = make_geocoder(settings.geocoder)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner: PlanJobRunner | None = None
+        sender: SenderThread | None = None
         try:
             ensure_schema_current(engine)
             if settings.secret_key_generated:
@@ -83,8 +89,14 @@ def create_app(settings: Settings) -> FastAPI:
                 runner = PlanJobRunner(session_factory, runner_config(settings))
                 runner.start()
             app.state.runner = runner
+            if settings.notifications.send_in_process:
+                sender = make_sender_thread(session_factory, settings)
+                sender.start()
+            app.state.notification_sender = sender
             yield
         finally:
+            if sender is not None:
+                sender.stop()
             if runner is not None:
                 runner.stop()
             engine.dispose()
@@ -101,6 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.geocoder = geocoder
     app.state.runner = None
+    app.state.notification_sender = None
     install_error_handlers(app)
     for module in (
         health,
@@ -115,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
         pages,
         warehouse,
         inspections,
+        notifications,
     ):
         app.include_router(module.router)
     for module in (tracking, track_page):

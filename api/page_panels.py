@@ -1,4 +1,5 @@
-"""What the dispatcher page shows next to the plan: holds on stock and the fleet's status."""
+"""What the dispatcher page shows next to the plan: holds on stock, the fleet's status and the
+latest customer notifications."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from sqlalchemy.orm import Session
 
 from dispatch import fleet
 from infra.models import HoldStatus, VehicleStatus
+from tracking import notifications
 from warehouse import holds, inspections, stock
+
+# Notifications listed on the dispatcher page; the rest are a query away (GET /notifications).
+RECENT_NOTIFICATIONS = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,36 @@ class VehicleRow:
     in_service: bool
     # The day's latest inspection: "passed", "defect", "critical failure", or None (none yet).
     inspection: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRow:
+    notification_id: int
+    order_id: int | None
+    template_code: str
+    channel: str
+    recipient: str
+    status: str
+    attempts: int
+    created_at: datetime
+    last_error: str | None
+
+
+def recent_notifications(session: Session) -> list[NotificationRow]:
+    return [
+        NotificationRow(
+            notification_id=row.id,
+            order_id=row.order_id,
+            template_code=row.template_code,
+            channel=row.channel,
+            recipient=row.recipient,
+            status=row.status.value,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            last_error=row.last_error,
+        )
+        for row in notifications.list_notifications(session, limit=RECENT_NOTIFICATIONS)
+    ]
 
 
 def active_holds(session: Session) -> list[HoldRow]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from cli import db_command, demo_command, plan_command, serve_command, user_command
+from cli import (
+    db_command,
+    demo_command,
+    notify_command,
+    plan_command,
+    serve_command,
+    user_command,
+)
 
 app = typer.Typer(
     name="sameday",
@@ -24,3 +31,4 @@ app.add_typer(db_command.app, name="db")
 app.add_typer(user_command.app, name="user")
 app.command("serve")(serve_command.serve)
 app.command("demo")(demo_command.demo)
+app.command("notify")(notify_command.notify)

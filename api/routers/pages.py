@@ -118,6 +118,7 @@ def dispatch_page(
             "unserved": unserved,
             "holds": page_panels.active_holds(session),
             "vehicles": page_panels.fleet_status(session, service_day),
+            "notifications": page_panels.recent_notifications(session),
             "zone": zone,
         },
     )
