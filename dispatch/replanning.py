@@ -52,7 +52,6 @@ _OPEN_JOBS = (JobStatus.QUEUED, JobStatus.RUNNING)
 # within the configured interval.
 _DEBOUNCED = (ReplanTrigger.LATE, ReplanTrigger.FAILED_ATTEMPT)
 STRANDED = "stranded_on_vehicle_out_of_service"
-ETA_CHANGED = "eta_changed"
 
 
 def queue_replans(
@@ -425,13 +424,9 @@ def _notify_eta_changes(session: Session, diff: dict[str, Any], *, now: datetime
         order = session.get(Order, change["order_id"])
         if order is None:
             continue
-        notifications.notify_customer(
-            session,
-            order,
-            ETA_CHANGED,
-            now=now,
-            details={"eta_before": change["before"], "eta_after": change["after"]},
-        )
+        before = datetime.fromisoformat(change["before"])
+        after = datetime.fromisoformat(change["after"])
+        notifications.notify_eta_changed(session, order, (before, before), (after, after), now)
 
 
 def _carry(session: Session, plan: Plan, carried: CarriedRoute) -> None:

@@ -30,7 +30,7 @@ from infra.models import (
 )
 from infra.settings import ReplanSettings
 from tests.dispatch.plan_days import SmallDay, seed_small_day
-from tracking import pings, stop_events
+from tracking import notifications, pings, stop_events
 from tracking.plausibility import Limits
 from tracking.stop_events import StopReport, progress_of
 from tracking.stop_states import StopState
@@ -292,7 +292,7 @@ def test_a_proposal_waits_for_the_dispatcher_and_accepting_it_tells_moved_custom
         told = session.scalars(
             select(NotificationOutbox).where(
                 NotificationOutbox.id > (outbox_before or 0),
-                NotificationOutbox.template_code == replanning.ETA_CHANGED,
+                NotificationOutbox.template_code == notifications.ETA_CHANGED,
             )
         ).all()
         assert job.diff is not None
