@@ -14,6 +14,7 @@ from xstatic.pkg import leaflet as xstatic_leaflet
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.routers import (
     accounts,
+    admin_clock,
     courier,
     depots,
     fleet,
@@ -31,6 +32,7 @@ from api.routers import (
 )
 from api.schemas.common import Problem
 from dispatch.plan_jobs import PlanJobRunner, RunnerConfig
+from infra.clock import Clock, SettableClock, SystemClock
 from infra.db import make_engine, make_session_factory
 from infra.geocoding import make_geocoder
 from infra.migrate import ensure_schema_current
@@ -67,8 +69,18 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Builds the application; the database is checked when it starts serving."""
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """Builds the application; the database is checked when it starts serving.
+
+    `clock` is where requests and plan jobs read the time; by default the real clock, or a
+    settable one starting now when `settings.operation.settable_clock` is on.
+    """
+    if clock is None:
+        clock = (
+            SettableClock(SystemClock().now())
+            if settings.operation.settable_clock
+            else SystemClock()
+        )
     engine = make_engine(settings)
     session_factory = make_session_factory(engine)
     outbox.enable_shop_copies(session_factory, settings.notifications)
@@ -86,7 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
                     "for this process and stop working when it restarts"
                 )
             if settings.planning.run_jobs_in_process:
-                runner = PlanJobRunner(session_factory, runner_config(settings))
+                runner = PlanJobRunner(session_factory, runner_config(settings), now=clock.now)
                 runner.start()
             app.state.runner = runner
             if settings.notifications.send_in_process:
@@ -109,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         responses=PROBLEM_RESPONSES,
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.geocoder = geocoder
@@ -129,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
         warehouse,
         inspections,
         notifications,
+        admin_clock,
     ):
         app.include_router(module.router)
     for module in (tracking, track_page):

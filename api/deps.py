@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.schemas.common import MAX_ID
+from infra.clock import Clock
 from infra.geocoding import Geocoder
 from infra.settings import Settings
 
@@ -26,8 +27,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_now() -> datetime:
-    return datetime.now(UTC)
+def get_now(request: Request) -> datetime:
+    """The application's clock: the real one, or the settable clock of a simulated day."""
+    clock: Clock = request.app.state.clock
+    return clock.now()
 
 
 def get_geocoder(request: Request) -> Geocoder | None:

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from datetime import UTC, datetime
+from datetime import time as dt_time
 from typing import Annotated
 
 import typer
@@ -19,12 +20,15 @@ from cli import demo_stock
 from dispatch import plans
 from dispatch.demo_day import DEMO_TIMEZONE, DemoSeed, seed_demo
 from dispatch.plan_jobs import PlanJobRunner
+from infra.clock import SettableClock
 from infra.db import make_engine, make_session_factory
 from infra.migrate import upgrade
 from infra.models import JobStatus
 from infra.settings import DatabaseSettings, OperationSettings, Settings
 
 DEFAULT_DATABASE = "sqlite:///sameday-demo.sqlite3"
+# Where the settable clock of a simulated demo day starts.
+CLOCK_START = dt_time(6, 0)
 
 
 def demo(
@@ -37,10 +41,17 @@ def demo(
         int | None, typer.Option(help="Solver time limit in seconds (default: the setting)")
     ] = None,
     serve: Annotated[bool, typer.Option(help="Serve the API and pages after planning")] = True,
+    settable_clock: Annotated[
+        bool,
+        typer.Option(
+            help="Serve with a clock that stands at 06:00 of the demo day until an admin sets "
+            "it forward (PUT /admin/clock); `sameday simulate` needs it"
+        ),
+    ] = False,
 ) -> None:
     """Seed a demo day around Tallinn, plan it and serve the dispatcher page."""
     console = Console()
-    settings = _demo_settings(database_url)
+    settings = _demo_settings(database_url, settable_clock=settable_clock)
     zone = settings.operation.zone
     day = datetime.now(zone).date()
     started = time.monotonic()
@@ -121,17 +132,31 @@ def demo(
     url = f"http://{host}:{port}/dispatch"
     _print_logins(console, seeded, url)
     if serve:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        clock = None
+        if settable_clock:
+            # Before the first courier leaves, so a simulated day can be played from its start.
+            clock = SettableClock(datetime.combine(day, CLOCK_START, tzinfo=zone))
+            console.print(
+                f"The server's clock stands at {day} {CLOCK_START:%H:%M} ({zone.key}) until it "
+                f"is set: run `sameday simulate --url http://{host}:{port}` to play the day."
+            )
+        uvicorn.run(create_app(settings, clock=clock), host=host, port=port)
 
 
-def _demo_settings(database_url: str) -> Settings:
+def _demo_settings(database_url: str, *, settable_clock: bool = False) -> Settings:
     settings = Settings()
     update: dict[str, object] = {"database": DatabaseSettings(url=database_url)}
+    operation: dict[str, object] = {}
     if "SAMEDAY_OPERATION_TIMEZONE" not in os.environ:
-        update["operation"] = OperationSettings(
-            timezone=DEMO_TIMEZONE,
-            cutoff=settings.operation.cutoff,
-            operating_weekdays=settings.operation.operating_weekdays,
+        operation["timezone"] = DEMO_TIMEZONE
+    if settable_clock:
+        operation["settable_clock"] = True
+        # A simulated day is longer than a token's usual life; a page signed in at 07:00 of
+        # the simulated day should still work at its end.
+        update["security"] = settings.security.model_copy(update={"token_ttl_s": 24 * 3600})
+    if operation:
+        update["operation"] = OperationSettings.model_validate(
+            settings.operation.model_dump() | operation
         )
     return settings.model_copy(update=update)
 

@@ -10,6 +10,7 @@ from cli import (
     notify_command,
     plan_command,
     serve_command,
+    simulate_command,
     user_command,
 )
 
@@ -32,3 +33,4 @@ app.add_typer(user_command.app, name="user")
 app.command("serve")(serve_command.serve)
 app.command("demo")(demo_command.demo)
 app.command("notify")(notify_command.notify)
+app.command("simulate")(simulate_command.simulate_command)

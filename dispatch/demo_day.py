@@ -129,13 +129,24 @@ class DemoSeed:
     created: bool  # False when the day was already there
 
 
-def city_day(seed: int = DEMO_SEED) -> CityDay:
-    return generate_city_day(DEMO_ORDERS, DEMO_VEHICLES, seed=seed, two_depots=True)
+def city_day(
+    seed: int = DEMO_SEED, *, orders: int = DEMO_ORDERS, vehicles: int = DEMO_VEHICLES
+) -> CityDay:
+    return generate_city_day(orders, vehicles, seed=seed, two_depots=True)
 
 
-def seed_demo(session: Session, *, day: date, zone: ZoneInfo, seed: int = DEMO_SEED) -> DemoSeed:
-    """Seeds what is missing for `day`; the caller commits."""
-    generated = city_day(seed)
+def seed_demo(
+    session: Session,
+    *,
+    day: date,
+    zone: ZoneInfo,
+    seed: int = DEMO_SEED,
+    order_count: int = DEMO_ORDERS,
+    vehicle_count: int = DEMO_VEHICLES,
+) -> DemoSeed:
+    """Seeds what is missing for `day`; the caller commits. `order_count` and `vehicle_count`
+    size a smaller day (for tests of a whole day); the demo uses the defaults."""
+    generated = city_day(seed, orders=order_count, vehicles=vehicle_count)
     depots = _depots(session, generated)
     vehicles = _vehicles(session, generated, depots)
     couriers = _couriers(session, generated, depots)

@@ -78,6 +78,9 @@ class OperationSettings(BaseModel):
     cutoff: time = time(18, 0)
     # ISO weekday numbers (Monday is 1) on which couriers drive.
     operating_weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5, 6})
+    # A clock that stands still until an admin sets it (PUT /admin/clock), only forward: for
+    # playing a simulated day against the API; refused in production.
+    settable_clock: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -251,6 +254,12 @@ class Settings(BaseSettings):
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     replanning: ReplanSettings = Field(default_factory=ReplanSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+
+    @model_validator(mode="after")
+    def _real_clock_in_production(self) -> Self:
+        if self.operation.settable_clock and self.environment is Environment.PRODUCTION:
+            raise ValueError("SAMEDAY_OPERATION_SETTABLE_CLOCK must not be set in production")
+        return self
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> Self:
