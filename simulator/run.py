@@ -37,7 +37,8 @@ class SimulationConfig:
     speed: float = 0.0
     # Solver time limit when the day has no plan yet.
     plan_time_limit_s: int = 10
-    replan_timeout_s: float = 120.0
+    # Real seconds to wait for a replan before the day goes on (one takes about 2 s).
+    replan_timeout_s: float = 30.0
     timing: Timing = field(default_factory=Timing)
     admin: tuple[str, str] = ("admin", PASSWORDS["admin"])
     dispatcher: tuple[str, str] = ("dispatcher", PASSWORDS["dispatcher"])
