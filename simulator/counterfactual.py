@@ -35,9 +35,14 @@ class ReplayedDay:
 
 
 def replay(
-    routes: Sequence[PlannedRoute], noise: NoiseModel, breakdown: Breakdown | None
+    routes: Sequence[PlannedRoute],
+    noise: NoiseModel,
+    breakdown: Breakdown | None,
+    *,
+    until: datetime | None = None,
 ) -> ReplayedDay:
-    """Times every route's fixed sequence from its planned start, stop after stop."""
+    """Times every route's fixed sequence from its planned start, stop after stop; what is
+    not finished by `until` (the end of the played day) is not done."""
     outcomes: list[Outcome] = []
     distance_m = 0.0
     for route in routes:
@@ -61,6 +66,8 @@ def replay(
             distance_m += leg.distance_m
             outcome = serve(visit, leg.end_at, noise=noise, vehicle_id=route.vehicle_id)
             if stop_at is not None and outcome.done_at > stop_at:
+                break
+            if until is not None and outcome.done_at > until:
                 break
             outcomes.append(outcome)
             here, at = visit.place, outcome.done_at

@@ -73,7 +73,8 @@ class Report:
 
 def build_report(run: SimulationRun) -> Report:
     played = {o.order_id: o for a in run.agents for o in a.outcomes.values()}
-    without = replay(run.original_routes, run.noise, run.breakdown)
+    # Cut where the played day ended, so that both columns cover the same hours.
+    without = replay(run.original_routes, run.noise, run.breakdown, until=run.ended_at)
     orders = len(run.order_refs)
     decisions = Counter(str(j["decision"]) for j in run.replans if j["decision"])
     replans = {

@@ -133,3 +133,12 @@ def test_traffic_stretches_every_leg_by_the_routes_factor():
 
     (outcome,) = day.outcomes
     assert (outcome.arrived_at - START).total_seconds() == round(100 * factor)
+
+
+def test_what_is_not_finished_when_the_day_ends_is_not_done():
+    route = _route([(0, 60), (0, 60)])
+
+    day = replay([route], _calm(), None, until=START + timedelta(seconds=500))
+
+    # The first service ends at 400 s, the second at 800 s.
+    assert [o.order_id for o in day.outcomes] == [1]
