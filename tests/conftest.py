@@ -80,8 +80,10 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cal
 
     yield fresh
     if admin is not None:
-        with admin.begin() as connection:
-            for schema in created:
+        # One transaction per schema: dropping them all at once takes a lock per table of every
+        # schema and overflows PostgreSQL's shared lock table (max_locks_per_transaction).
+        for schema in created:
+            with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
 
