@@ -16,10 +16,12 @@ from api.routers import (
     accounts,
     admin_clock,
     courier,
+    courier_page,
     depots,
     fleet,
     health,
     inspections,
+    live,
     notifications,
     orders,
     pages,
@@ -50,6 +52,7 @@ PUBLIC_PATHS = (
     )
     | pages.PAGE_PATHS
     | track_page.PUBLIC_PATHS
+    | courier_page.PAGE_PATHS
 )  # pages answer anonymous callers with the sign-in form instead
 
 
@@ -138,6 +141,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         plans,
         replans,
         courier,
+        courier_page,
         pages,
         warehouse,
         inspections,
@@ -147,7 +151,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.include_router(module.router)
     for module in (tracking, track_page):
         app.include_router(module.router)
+    live.install(app, session_factory, settings)
     app.mount(pages.LEAFLET_URL, StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
+    app.mount(
+        courier_page.STATIC_URL, StaticFiles(directory=courier_page.STATIC_DIR), name="courier"
+    )
     return app
 
 

@@ -14,16 +14,17 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from api.app import create_app, runner_config
 from cli import demo_stock
-from dispatch import plans
+from dispatch import couriers, plans, shifts
 from dispatch.demo_day import DEMO_TIMEZONE, DemoSeed, seed_demo
 from dispatch.plan_jobs import PlanJobRunner
 from infra.clock import SettableClock
 from infra.db import make_engine, make_session_factory
 from infra.migrate import upgrade
-from infra.models import JobStatus
+from infra.models import JobStatus, Plan, User
 from infra.settings import DatabaseSettings, OperationSettings, Settings
 
 DEFAULT_DATABASE = "sqlite:///sameday-demo.sqlite3"
@@ -127,10 +128,13 @@ def demo(
                 f"{plan.orders_unserved} unserved, {plan.total_distance_m / 1000:.0f} km "
                 f"(ready after {time.monotonic() - started:.1f} s)"
             )
+            courier_login = _courier_with_route(session, plan)
     finally:
         engine.dispose()
     url = f"http://{host}:{port}/dispatch"
     _print_logins(console, seeded, url)
+    if courier_login is not None:
+        _print_courier_hint(console, seeded, courier_login, f"http://{host}:{port}", plan_id)
     if serve:
         clock = None
         if settable_clock:
@@ -175,3 +179,29 @@ def _print_logins(console: Console, seeded: DemoSeed, url: str) -> None:
         table.add_row(names, couriers[0].password, f"courier ({len(couriers)})")
     console.print(table)
     console.print(f"Dispatcher page: [bold link={url}]{url}[/]  (API docs: {url[:-9]}/docs)")
+
+
+def _courier_with_route(session: Session, plan: Plan) -> str | None:
+    """The username of a courier whose vehicle drives a route of `plan`, for the printed hint
+    (not every courier has one: a vehicle may be out of service or not needed)."""
+    drivers = {
+        s.vehicle_id: s.courier_id for s in shifts.list_shifts(session, day=plan.service_date)
+    }
+    for route in sorted(plan.routes, key=lambda r: r.sequence):
+        courier_id = drivers.get(route.vehicle_id)
+        if courier_id is not None:
+            user = session.get(User, couriers.get_courier(session, courier_id).user_id)
+            return user.username if user is not None else None
+    return None
+
+
+def _print_courier_hint(
+    console: Console, seeded: DemoSeed, username: str, base_url: str, plan_id: int
+) -> None:
+    password = next((x.password for x in seeded.logins if x.username == username), "?")
+    # The demo leaves the plan a draft for the dispatcher; couriers see routes once it is out.
+    console.print(
+        f"Courier page (made for phones): [bold]{base_url}/courier[/], signed in as e.g. "
+        f"{username} / {password}. It shows the route once plan {plan_id} is published: "
+        f"POST /plans/{plan_id}/publish as the dispatcher ({base_url}/docs)."
+    )

@@ -117,6 +117,7 @@ def plan_map_view(session: Session, plan: Plan, *, zone: ZoneInfo) -> PlanMapVie
                 orders[s.order_id].lng,
                 str(s.sequence),
                 _stop_popup(orders[s.order_id], s.sequence, hhmm(s.planned_arrival_at), zone),
+                order_id=s.order_id,
             )
             for s in route.stops
         )

@@ -49,6 +49,8 @@ class MapPoint:
     lng: float
     label: str
     popup: str
+    # Set for a stored order's stop: the live page finds its marker by it to restyle it.
+    order_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,7 @@ def render_plan_map(
         _marker(depot, "sd-depot", "#000000").add_to(fmap)
 
     folium.LayerControl(collapsed=True).add_to(fmap)
+    _ExposeMap().add_to(fmap)
     root.html.add_child(Element(_legend(view)), name="legend")
     if len(points) > 1:
         lats = [p[0] for p in points]
@@ -144,8 +147,9 @@ def render_plan_map(
 
 def _marker(point: MapPoint, css_class: str, colour: str) -> folium.Marker:
     label = html.escape(point.label)
+    key = f' data-order-id="{point.order_id}"' if point.order_id is not None else ""
     icon = folium.DivIcon(
-        html=f'<div class="{css_class}" style="background:{colour}">{label}</div>',
+        html=f'<div class="{css_class}"{key} style="background:{colour}">{label}</div>',
         icon_size=(26, 26),
         icon_anchor=(13, 13),
         class_name="sd-icon",
@@ -156,6 +160,23 @@ def _marker(point: MapPoint, css_class: str, colour: str) -> folium.Marker:
     _Binding("Popup", popup_html, {"maxWidth": 320}).add_to(marker)
     _Binding("Tooltip", html.escape(lines[0]), {"sticky": True}).add_to(marker)
     return marker
+
+
+class _ExposeMap(MacroElement):
+    """Names the map `window.samedayMap`: folium's own name for it changes with every render,
+    and the dispatcher page (which embeds the map) draws couriers on it as they move."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            window.samedayMap = {{ this._parent.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ExposeMap"
 
 
 class _Binding(MacroElement):
@@ -277,4 +298,13 @@ _STYLE = """<style>
   vertical-align: middle; border-radius: 2px;
 }
 .sd-unserved-list li { color: #444; }
+/* Set by the dispatcher page as the day goes on. */
+.sd-stop.sd-late { background: #d00000 !important; box-shadow: 0 0 0 3px rgba(208,0,0,.45); }
+.sd-stop.sd-done { opacity: .35; }
+.sd-stop.sd-failed { background: #555 !important; border-style: dashed; }
+.sd-courier {
+  display: inline-block; padding: 0 5px; white-space: nowrap; border-radius: 9px;
+  background: #111; color: #fff; font: bold 10px/16px sans-serif; border: 2px solid #ffd400;
+  box-shadow: 0 0 4px rgba(0,0,0,.6); transform: translate(-50%, -50%);
+}
 </style>"""

@@ -125,6 +125,29 @@ class TrackingSettings(BaseModel):
     # Unknown tracking codes one client may try within the window before it is refused (429).
     code_misses_allowed: int = Field(default=10, ge=1, le=10_000)
     code_miss_window_s: int = Field(default=600, ge=1, le=24 * 3600)
+    # The live pages get a route's ETAs again only when one of them moved by this much (or a
+    # stop was done): pings come every few seconds, ETAs rarely change that fast.
+    live_eta_change_s: int = Field(default=60, ge=0, le=3600)
+
+
+class LiveSettings(BaseModel):
+    """The live pages' event streams (server-sent events from the live event log)."""
+
+    # Streams one API process keeps open; more are refused (503) so that forgotten tabs
+    # cannot take the threads and connections couriers' requests need.
+    max_streams: int = Field(default=300, ge=1, le=100_000)
+    # How often a process reads the log for events committed elsewhere (another API process,
+    # a worker); a commit in this process wakes its streams at once.
+    poll_s: float = Field(default=1.0, ge=0.05, le=60)
+    # An idle stream sends a comment this often, so that proxies keep it open and a vanished
+    # client is noticed.
+    heartbeat_s: float = Field(default=15.0, ge=1, le=300)
+    # Ids are taken at insert and become visible at commit, so a missing id below newer events
+    # may be a transaction still committing: the streams wait this long for it before going on
+    # without it (its transaction rolled back).
+    gap_grace_s: float = Field(default=3.0, ge=0, le=60)
+    # How long a browser waits before reconnecting a dropped stream (the SSE retry field).
+    retry_ms: int = Field(default=2000, ge=100, le=60_000)
 
 
 class ReplanSettings(BaseModel):
@@ -253,6 +276,7 @@ class Settings(BaseSettings):
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     replanning: ReplanSettings = Field(default_factory=ReplanSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     @model_validator(mode="after")

@@ -279,10 +279,15 @@ def make_stock_order(
 
 
 def make_published_route(
-    session: Session, *, vehicle: Vehicle, courier: Courier | None, orders: list[Order]
+    session: Session,
+    *,
+    vehicle: Vehicle,
+    courier: Courier | None,
+    orders: list[Order],
+    day: date = DAY,
 ) -> Route:
     """A route of a published plan visiting `orders` in turn, each of them `planned`."""
-    route = make_route(session, vehicle=vehicle, courier=courier)
+    route = make_route(session, vehicle=vehicle, courier=courier, day=day)
     route.plan.status = PlanStatus.PUBLISHED
     start = route.planned_start_at
     for k, order in enumerate(orders, start=1):

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, lazyload
 
 from dispatch import problem_builder
 from dispatch import routes as dispatch_routes
@@ -65,7 +66,18 @@ def route_etas(
         )
     stops = list(route.stops)
     progress = progress_of(session, [s.id for s in stops])
-    orders = {s.id: _order(session, s.order_id) for s in stops}
+    # One query for the route's orders (and one per relationship they load eagerly): this runs
+    # after every ping batch of a departed route.
+    by_id = {
+        o.id: o
+        for o in session.scalars(
+            select(Order)
+            .where(Order.id.in_([s.order_id for s in stops]))
+            # ETAs need the windows only.
+            .options(lazyload(Order.parcels), lazyload(Order.lines))
+        )
+    }
+    orders = {s.id: by_id[s.order_id] for s in stops}
     factor = eta.delay_factor(
         _samples(route, stops, progress),
         min_factor=settings.min_delay_factor,

@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from infra.models import Courier, PositionPing
+from infra.settings import TrackingSettings
+from tracking import lateness, live_feed
 from tracking.errors import CourierNotFound
 from tracking.plausibility import Fix, Limits, PingRejection, Timeline, static_problem
+
+if TYPE_CHECKING:
+    # tracking.lateness projects ETAs, which read pings: imported here for the type only.
+    from tracking.lateness import LatenessChange
 
 # Stored pings this far around a batch are the neighbours its pings are checked against.
 NEIGHBOUR_SPAN = timedelta(hours=12)
@@ -41,6 +48,9 @@ class PingBatchResult:
     accepted: list[int] = field(default_factory=list)
     duplicates: list[int] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    # What the batch changed about the lateness of the courier's route under way; None when
+    # no ETAs were refreshed (the courier did not move, or is on no departed route).
+    lateness: LatenessChange | None = None
 
 
 def _fix(ping: PingIn | PositionPing) -> Fix:
@@ -54,14 +64,19 @@ def record_pings(
     *,
     now: datetime,
     limits: Limits,
+    eta_settings: TrackingSettings | None = None,
 ) -> PingBatchResult:
     """Stores the batch's new, plausible pings; a ping already stored is counted as a duplicate.
 
     Pings are judged in device-time order against their neighbours, stored or just accepted,
-    so a batch may arrive late or shuffled; refusals are listed per ping. Raises
-    CourierNotFound.
+    so a batch may arrive late or shuffled; refusals are listed per ping. When the batch moves
+    the courier's latest position, the live pages are told once (however many pings it held),
+    and with `eta_settings` the ETAs and lateness of the courier's route under way are
+    refreshed, all in the caller's transaction. Raises CourierNotFound.
     """
-    if session.get(Courier, courier_id) is None:
+    # Kept while the batch is recorded: the live event names the courier.
+    courier = session.get(Courier, courier_id)
+    if courier is None:
         raise CourierNotFound(f"courier {courier_id} does not exist", courier_id=courier_id)
     result = PingBatchResult()
     candidates: dict[datetime, int] = {}
@@ -117,7 +132,29 @@ def record_pings(
     result.accepted.sort()
     result.duplicates.sort()
     result.rejected.sort(key=lambda r: r.index)
+    if result.accepted:
+        result.lateness = _tell_live_pages(
+            session, courier_id, {pings[i].device_at for i in result.accepted}, now, eta_settings
+        )
     return result
+
+
+def _tell_live_pages(
+    session: Session,
+    courier_id: int,
+    accepted_at: set[datetime],
+    now: datetime,
+    eta_settings: TrackingSettings | None,
+) -> LatenessChange | None:
+    latest = latest_position(session, courier_id)
+    if latest is None or latest.device_at not in accepted_at:
+        return None  # a late upload of older pings: the courier is where they were
+    context = live_feed.courier_moved(session, courier_id, latest)
+    if context is None or eta_settings is None:
+        return None
+    return lateness.refresh_route(
+        session, context.route, now=now, settings=eta_settings, context=context
+    )
 
 
 def pings_between(

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,8 @@ from infra.models import (
     StopEvent,
     StopEventKind,
 )
-from tracking import notifications
+from infra.settings import TrackingSettings
+from tracking import lateness, live_feed, notifications
 from tracking.errors import (
     ClientEventIdReused,
     IllegalStopEvent,
@@ -32,6 +34,10 @@ from tracking.errors import (
     StopNotFound,
 )
 from tracking.stop_states import StopState, is_done, next_state, state_after
+
+if TYPE_CHECKING:
+    # tracking.lateness projects ETAs, which read stop events: imported for the type only.
+    from tracking.lateness import LatenessChange
 
 ORDER_STATUS_AFTER: dict[StopState, OrderStatus] = {
     StopState.ARRIVED: OrderStatus.OUT_FOR_DELIVERY,
@@ -67,6 +73,8 @@ class RecordedEvent:
     state: StopState
     # True when the event had been recorded before (a retry).
     replayed: bool
+    # What the event changed about the route's lateness; None when no ETAs were refreshed.
+    lateness: LatenessChange | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +100,21 @@ class StopProgress:
 
 
 def record_stop_event(
-    session: Session, courier_id: int, stop_id: int, report: StopReport, *, now: datetime
+    session: Session,
+    courier_id: int,
+    stop_id: int,
+    report: StopReport,
+    *,
+    now: datetime,
+    eta_settings: TrackingSettings | None = None,
 ) -> RecordedEvent:
     """Records the courier's event at a stop of their own departed route.
 
     A retry with the same client event id returns the first outcome. The order's status
-    follows, and the customer is notified of a delivery or a failed attempt in the same
-    transaction. Raises StopNotFound, RouteNotUnderWay, IllegalStopEvent, ClientEventIdReused.
+    follows, the customer is notified of a delivery or a failed attempt and the live pages
+    are told, in the same transaction; with `eta_settings` the route's ETAs and lateness are
+    refreshed too. Raises StopNotFound, RouteNotUnderWay, IllegalStopEvent,
+    ClientEventIdReused.
     """
     earlier = _by_client_id(session, courier_id, report.client_event_id)
     if earlier is not None:
@@ -150,7 +166,13 @@ def record_stop_event(
         return _replay(session, raced, stop_id, report)
     _follow(session, route, stop, order, after, report, now=now)
     session.flush()
-    return RecordedEvent(event, after, replayed=False)
+    context = live_feed.stop_changed(session, route, stop, order, event, after.value)
+    change = None
+    if eta_settings is not None:
+        change = lateness.refresh_route(
+            session, route, now=now, settings=eta_settings, context=context
+        )
+    return RecordedEvent(event, after, replayed=False, lateness=change)
 
 
 def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProgress]:

@@ -22,7 +22,7 @@ from infra.models import (
     Vehicle,
     VehicleStatus,
 )
-from tracking import notifications
+from tracking import live_feed, notifications
 from warehouse import inspections, stock
 from warehouse.errors import (
     InspectionFailed,
@@ -39,8 +39,9 @@ def depart_route(
     """Lets a route leave the depot: its orders go out for delivery, and their customers are
     told so in the same transaction (once: a route departs once).
 
-    Refused unless the route's plan is published, its vehicle is in service with a passed
-    inspection on the plan's day (the latest log counts), and none of its goods is held.
+    The live pages are told in the same transaction too. Refused unless the route's plan is
+    published, its vehicle is in service with a passed inspection on the plan's day (the latest
+    log counts), and none of its goods is held.
     Raises RouteNotFound, RouteAlreadyDeparted, PlanNotPublished, VehicleOutOfService,
     InspectionMissing, InspectionFailed, RouteHasHeldItems.
     """
@@ -91,6 +92,7 @@ def depart_route(
         ):
             order.status = OrderStatus.OUT_FOR_DELIVERY
             notifications.notify_customer(session, order, notifications.OUT_FOR_DELIVERY, now=now)
+    live_feed.route_departed(session, route)
     session.flush()
     return route
 

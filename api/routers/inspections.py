@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from api.auth import DispatchActor, StaffActor, courier_scope
 from api.deps import IdPath, NowDep, SessionDep, SettingsDep
+from api.idempotency import IdempotencyKey, respond_once
 from api.schemas.inspections import (
     ChecklistItemOut,
     ChecklistOut,
@@ -46,7 +48,7 @@ def get_checklist(vehicle_id: IdPath, session: SessionDep, actor: StaffActor) ->
     )
 
 
-@router.post("/vehicles/{vehicle_id}/inspections", status_code=201)
+@router.post("/vehicles/{vehicle_id}/inspections", status_code=201, response_model=InspectionOut)
 def submit_inspection(
     vehicle_id: IdPath,
     payload: InspectionIn,
@@ -54,34 +56,48 @@ def submit_inspection(
     settings: SettingsDep,
     now: NowDep,
     actor: StaffActor,
-) -> InspectionOut:
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """A courier inspects the vehicle of their own shift (another's answers 404).
 
     A failed critical item takes the vehicle out of service and queues a replan of the day's
-    live plans that give it a route (see `/plan-jobs`).
+    live plans that give it a route (see `/plan-jobs`). A retry with the same Idempotency-Key
+    (an app resending after a lost answer) gets the first log instead of a second one.
     """
-    day = payload.day or now.astimezone(settings.operation.zone).date()
-    inspection = inspections.submit_inspection(
-        session,
-        vehicle_id,
-        day=day,
-        performed_at=payload.performed_at or now,
-        odometer_km=payload.odometer_km,
-        results=payload.to_results(),
-        corrects_id=payload.corrects_inspection_id,
-        as_courier=courier_scope(actor),
-        by_id=actor.user_id,
-    )
-    if inspection.critical_failed:
-        replanning.queue_replans(
+
+    def produce() -> InspectionOut:
+        day = payload.day or now.astimezone(settings.operation.zone).date()
+        inspection = inspections.submit_inspection(
             session,
             vehicle_id,
             day=day,
-            reason=f"inspection {inspection.id} failed a critical item",
-            requested_by_id=actor.user_id,
-            time_limit_s=settings.planning.solver_time_limit_s,
+            performed_at=payload.performed_at or now,
+            odometer_km=payload.odometer_km,
+            results=payload.to_results(),
+            corrects_id=payload.corrects_inspection_id,
+            as_courier=courier_scope(actor),
+            by_id=actor.user_id,
         )
-    return InspectionOut.of(inspection)
+        if inspection.critical_failed:
+            replanning.queue_replans(
+                session,
+                vehicle_id,
+                day=day,
+                reason=f"inspection {inspection.id} failed a critical item",
+                requested_by_id=actor.user_id,
+                time_limit_s=settings.planning.solver_time_limit_s,
+            )
+        return InspectionOut.of(inspection)
+
+    return respond_once(
+        session,
+        actor=actor,
+        operation="submit_inspection",
+        key=idempotency_key,
+        request=f"vehicle {vehicle_id} ".encode() + payload.model_dump_json().encode(),
+        status=201,
+        produce=produce,
+    )
 
 
 @router.get("/vehicles/{vehicle_id}/inspections")
@@ -110,8 +126,24 @@ def record_repair(
     return RepairOut.of(repair)
 
 
-@router.post("/routes/{route_id}/depart")
-def depart_route(route_id: IdPath, session: SessionDep, now: NowDep, actor: StaffActor) -> RouteOut:
-    """The departure gate: a courier departs only their own route."""
-    route = departure.depart_route(session, route_id, as_courier=courier_scope(actor), now=now)
-    return RouteOut.of(route)
+@router.post("/routes/{route_id}/depart", response_model=RouteOut)
+def depart_route(
+    route_id: IdPath,
+    session: SessionDep,
+    now: NowDep,
+    actor: StaffActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The departure gate: a courier departs only their own route. A retry with the same
+    Idempotency-Key gets the first answer instead of `route_already_departed`."""
+    return respond_once(
+        session,
+        actor=actor,
+        operation="depart_route",
+        key=idempotency_key,
+        request=f"route {route_id}".encode(),
+        status=200,
+        produce=lambda: RouteOut.of(
+            departure.depart_route(session, route_id, as_courier=courier_scope(actor), now=now)
+        ),
+    )

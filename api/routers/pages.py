@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api import page_panels
+from api import live_panel, page_panels
 from api.auth import TOKEN_COOKIE, Actor, RoleDenied, actor_of_token, issue_token
 from api.deps import IdPath, NowDep, SessionDep, SettingsDep
 from api.errors import NotAuthenticated
@@ -40,9 +40,20 @@ def _page_actor(
     return actor
 
 
+def _landing(role: Role) -> str:
+    """Where a signed-in user starts: couriers on their own page, everyone else dispatching."""
+    return "/courier" if role is Role.COURIER else "/dispatch"
+
+
 @router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/dispatch", status_code=303)
+def home(
+    request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> RedirectResponse:
+    try:
+        actor = actor_of_token(request.cookies.get(TOKEN_COOKIE), session, settings, now)
+    except NotAuthenticated:
+        return RedirectResponse("/dispatch", status_code=303)
+    return RedirectResponse(_landing(actor.role), status_code=303)
 
 
 @router.get("/login")
@@ -68,7 +79,7 @@ def login(
             status_code=401,
         )
     token, ttl_s = issue_token(settings, user, now=now)
-    response = RedirectResponse("/dispatch", status_code=303)
+    response = RedirectResponse(_landing(user.role), status_code=303)
     response.set_cookie(
         TOKEN_COOKIE,
         token,
@@ -119,6 +130,7 @@ def dispatch_page(
             "holds": page_panels.active_holds(session),
             "vehicles": page_panels.fleet_status(session, service_day),
             "notifications": page_panels.recent_notifications(session),
+            "live": live_panel.live_panel(session, service_day),
             "zone": zone,
         },
     )

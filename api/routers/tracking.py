@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
 from api.auth import CourierActor, StaffActor, courier_scope
 from api.deps import IdPath, NowDep, SessionDep, SettingsDep
@@ -16,8 +19,10 @@ from api.schemas.tracking import (
 from dispatch import replanning
 from dispatch import routes as dispatch_routes
 from infra.models import ReplanTrigger
+from infra.settings import Settings
 from orders import service as orders
 from tracking import etas, pings, stop_events
+from tracking.lateness import LatenessChange
 from tracking.plausibility import Limits
 from tracking.stop_states import StopState
 
@@ -35,7 +40,9 @@ def post_pings(
         [p.to_domain() for p in body.pings],
         now=now,
         limits=Limits.of(settings.tracking),
+        eta_settings=settings.tracking,
     )
+    _propose_if_late(session, result.lateness, now=now, settings=settings)
     return PingBatchOut.of(result)
 
 
@@ -52,7 +59,12 @@ def post_stop_event(
     """Couriers: an event at a stop of their departed route; a retry (same client_event_id)
     answers 200 with the first outcome."""
     recorded = stop_events.record_stop_event(
-        session, actor.courier_id or 0, stop_id, body.to_domain(), now=now
+        session,
+        actor.courier_id or 0,
+        stop_id,
+        body.to_domain(),
+        now=now,
+        eta_settings=settings.tracking,
     )
     if recorded.replayed:
         response.status_code = 200
@@ -68,7 +80,31 @@ def post_stop_event(
             now=now,
             settings=settings.replanning,
         )
+    else:
+        _propose_if_late(session, recorded.lateness, now=now, settings=settings)
     return StopEventOut.of(recorded)
+
+
+def _propose_if_late(
+    session: Session, change: LatenessChange | None, *, now: datetime, settings: Settings
+) -> None:
+    """Stops that just became late ask for a replan of their plan (debounced like failed
+    attempts: a slow courier makes several stops late one ping after another)."""
+    if change is None or not change.became_late:
+        return
+    worst = max(change.became_late, key=lambda s: s.late_by_s)
+    route = dispatch_routes.get_route(session, worst.route_id)
+    replanning.propose_replan(
+        session,
+        route.plan_id,
+        trigger=ReplanTrigger.LATE,
+        reason=(
+            f"{len(change.became_late)} stop(s) projected late, order "
+            f"{worst.reference} by {round(worst.late_by_s / 60)} min"
+        ),
+        now=now,
+        settings=settings.replanning,
+    )
 
 
 @router.get("/routes/{route_id}/etas")

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from api.schemas.common import Id, RequestModel, ResponseModel
-from dispatch.publishing import Manifest
+from dispatch.publishing import Manifest, ManifestStop
 from infra.models import (
     JobStatus,
     Order,
@@ -246,6 +246,30 @@ class ManifestStopOut(ResponseModel):
     handling: list[str]
     parcels: list[ManifestParcelOut]
 
+    @classmethod
+    def of(cls, item: ManifestStop) -> ManifestStopOut:
+        order = item.order
+        return cls(
+            sequence=item.stop.sequence,
+            order_id=order.id,
+            tracking_code=order.tracking_code,
+            kind=order.kind.value,
+            planned_arrival_at=item.stop.planned_arrival_at,
+            planned_departure_at=item.stop.planned_departure_at,
+            windows=[WindowOut(starts_at=w.starts_at, ends_at=w.ends_at) for w in order.windows],
+            address=order.address,
+            lat=order.lat,
+            lng=order.lng,
+            recipient_name=order.recipient_name,
+            recipient_phone=order.recipient_phone,
+            notes=order.notes,
+            handling=list(order.handling),
+            parcels=[
+                ManifestParcelOut(weight_g=p.weight_g, volume_cm3=p.volume_cm3, count=p.count)
+                for p in order.parcels
+            ],
+        )
+
 
 class ManifestOut(ResponseModel):
     route_id: int
@@ -268,32 +292,5 @@ class ManifestOut(ResponseModel):
             planned_start_at=route.planned_start_at,
             planned_end_at=route.planned_end_at,
             distance_m=route.distance_m,
-            stops=[
-                ManifestStopOut(
-                    sequence=item.stop.sequence,
-                    order_id=item.order.id,
-                    tracking_code=item.order.tracking_code,
-                    kind=item.order.kind.value,
-                    planned_arrival_at=item.stop.planned_arrival_at,
-                    planned_departure_at=item.stop.planned_departure_at,
-                    windows=[
-                        WindowOut(starts_at=w.starts_at, ends_at=w.ends_at)
-                        for w in item.order.windows
-                    ],
-                    address=item.order.address,
-                    lat=item.order.lat,
-                    lng=item.order.lng,
-                    recipient_name=item.order.recipient_name,
-                    recipient_phone=item.order.recipient_phone,
-                    notes=item.order.notes,
-                    handling=list(item.order.handling),
-                    parcels=[
-                        ManifestParcelOut(
-                            weight_g=p.weight_g, volume_cm3=p.volume_cm3, count=p.count
-                        )
-                        for p in item.order.parcels
-                    ],
-                )
-                for item in manifest.stops
-            ],
+            stops=[ManifestStopOut.of(item) for item in manifest.stops],
         )

@@ -203,3 +203,47 @@ def test_couriers_may_not_define_templates(client, day_setup):
     )
 
     assert response.status_code == 403
+
+
+def test_a_resent_inspection_with_its_idempotency_key_is_logged_once(client, day_setup):
+    headers = day_setup["courier"] | {"Idempotency-Key": "check-7f3a"}
+    body = {"day": DAY.isoformat(), "odometer_km": 1000, "items": items()}
+    vehicle_id = day_setup["vehicle"].id
+
+    first = client.post(f"/vehicles/{vehicle_id}/inspections", json=body, headers=headers)
+    again = client.post(f"/vehicles/{vehicle_id}/inspections", json=body, headers=headers)
+
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    logs = client.get(f"/vehicles/{vehicle_id}/inspections", headers=day_setup["courier"]).json()
+    assert [log["id"] for log in logs] == [first.json()["id"]]
+
+
+def test_a_resent_departure_with_its_idempotency_key_gets_the_first_answer(client, day_setup):
+    assert inspect(client, day_setup["courier"], day_setup["vehicle"].id).status_code == 201
+    route_id = day_setup["route"].id
+    headers = day_setup["courier"] | {"Idempotency-Key": "depart-91c2"}
+
+    first = client.post(f"/routes/{route_id}/depart", headers=headers)
+    again = client.post(f"/routes/{route_id}/depart", headers=headers)
+    without_key = client.post(f"/routes/{route_id}/depart", headers=day_setup["courier"])
+
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert without_key.status_code == 409
+    assert without_key.json()["code"] == "route_already_departed"
+
+
+def test_a_refused_departure_is_not_remembered_under_its_key(client, day_setup):
+    route_id = day_setup["route"].id
+    headers = day_setup["courier"] | {"Idempotency-Key": "depart-5d0e"}
+
+    refused = client.post(f"/routes/{route_id}/depart", headers=headers)
+    assert inspect(client, day_setup["courier"], day_setup["vehicle"].id).status_code == 201
+    departed = client.post(f"/routes/{route_id}/depart", headers=headers)
+
+    assert refused.status_code == 409
+    assert departed.status_code == 200, departed.text
+    assert departed.json()["status"] == "departed"

@@ -39,6 +39,7 @@ def test_the_demo_seeds_plans_and_reuses_its_day(tmp_path, monkeypatch):
     assert "failed its inspection: out of service, not planned" in " ".join(first.output.split())
     assert "held (temperature_excursion)" in first.output
     assert "http://127.0.0.1:8000/dispatch" in first.output
+    assert "http://127.0.0.1:8000/courier" in first.output
     assert count(url, Order) == 320
     assert (count(url, Depot), count(url, Vehicle), count(url, Courier)) == (2, 20, 20)
     assert count(url, Shift) == 20

@@ -1,0 +1,136 @@
+"""Server-sent events from the live event log: resumable, bounded, and gone with their client."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from api.live_hub import LiveHub, StreamFilter, StreamSlot, Subscription
+from infra.live_events import LiveRecord
+
+# How often a waiting stream checks that its client is still there.
+DISCONNECT_CHECK_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class StreamLimits:
+    """When a stream ends on its own: after `max_events` events or `timeout_s` seconds (a
+    script that wants the next few events); None keeps it open while the client is there."""
+
+    max_events: int | None = None
+    timeout_s: float | None = None
+
+
+def sse_event(record: LiveRecord) -> str:
+    """One event in the text/event-stream format; the JSON is one line, so one data field."""
+    data = {
+        "id": record.id,
+        "kind": record.kind,
+        "at": record.created_at.isoformat(),
+        "service_date": record.service_date.isoformat() if record.service_date else None,
+        "depot_id": record.depot_id,
+        "route_id": record.route_id,
+        "courier_id": record.courier_id,
+        "order_id": record.order_id,
+        "payload": record.payload,
+    }
+    return f"id: {record.id}\nevent: {record.kind}\ndata: {json.dumps(data)}\n\n"
+
+
+async def event_stream(
+    hub: LiveHub,
+    slot: StreamSlot,
+    stream_filter: StreamFilter,
+    *,
+    after: int | None,
+    limits: StreamLimits,
+    disconnected: Callable[[], Awaitable[bool]],
+) -> AsyncIterator[str]:
+    """The events after `after` (None: from now on), then new ones as they are committed,
+    with a comment line when idle for `heartbeat_s`; ends when the client goes away or a
+    limit is reached. Holds its slot until it ends."""
+    settings = hub.settings
+    subscription: Subscription | None = None
+    started = time.monotonic()
+    deadline = started + limits.timeout_s if limits.timeout_s is not None else None
+    sent = 0
+    try:
+        subscription = await hub.subscribe(stream_filter)
+        yield f"retry: {settings.retry_ms}\n\n"
+        last = subscription.start_id if after is None else after
+        last_write = time.monotonic()
+        # Catch up from the log to where the shared reader took over.
+        while last < subscription.start_id:
+            page = await anyio.to_thread.run_sync(
+                hub.read_page, last, subscription.start_id, stream_filter
+            )
+            for record in page:
+                yield sse_event(record)
+                last, sent, last_write = record.id, sent + 1, time.monotonic()
+                if limits.max_events is not None and sent >= limits.max_events:
+                    return
+            if not page:
+                break
+        while not subscription.overflowed:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return
+            if await disconnected():
+                return
+            wait_s = min(DISCONNECT_CHECK_S, max(0.0, last_write + settings.heartbeat_s - now))
+            if deadline is not None:
+                wait_s = min(wait_s, deadline - now)
+            fresh = await subscription.next(wait_s)
+            if fresh is None:
+                if time.monotonic() - last_write >= settings.heartbeat_s:
+                    yield ": keep-alive\n\n"
+                    last_write = time.monotonic()
+                continue
+            if fresh.id <= last:
+                continue  # the client had it already (it resumed from a newer id)
+            yield sse_event(fresh)
+            last, sent, last_write = fresh.id, sent + 1, time.monotonic()
+            if limits.max_events is not None and sent >= limits.max_events:
+                return
+        # Fell too far behind: ending makes the browser reconnect and catch up from the log.
+    finally:
+        if subscription is not None:
+            hub.unsubscribe(subscription)
+        slot.release()
+
+
+class EventStreamResponse(StreamingResponse):
+    """A text/event-stream response that frees its stream's slot however it ends, also when
+    the client is gone before the first byte (its generator then never starts)."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, content: AsyncIterator[str], slot: StreamSlot) -> None:
+        super().__init__(
+            content,
+            headers={
+                "Cache-Control": "no-cache",
+                # Proxies such as nginx would otherwise buffer the stream.
+                "X-Accel-Buffering": "no",
+            },
+        )
+        self._stream = content
+        self._slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Shielded: when the connection is cancelled, closing must still run its cleanup.
+            with anyio.CancelScope(shield=True):
+                close: Any = getattr(self._stream, "aclose", None)
+                if close is not None:
+                    await close()
+            self._slot.release()
