@@ -21,6 +21,7 @@ from api.routers import (
     fleet,
     health,
     inspections,
+    kpis,
     live,
     notifications,
     orders,
@@ -145,6 +146,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         pages,
         warehouse,
         inspections,
+        kpis,
         notifications,
         admin_clock,
     ):

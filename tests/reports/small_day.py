@@ -1,0 +1,204 @@
+"""A small hand-made operating day whose KPIs are worked out by hand in test_kpis.py.
+
+One depot, one van (40 kg) with one courier on a 08:00-17:00 shift, a published plan with one
+route (42 km, 6 h planned) that departed at 09:00 and finished at 14:00 local time:
+
+| order | windows | what happened | feedback |
+| --- | --- | --- | --- |
+| o1 | 9-12 | arrived 09:55, delivered 10:00 (on time) | 5 |
+| o2 | 9-12 | delivered 12:30 (30 min late) | 3 |
+| o3 | 9-12 | failed 11:00, not_at_home | |
+| o4 | 9-10, 14-15 | delivered 13:00 (between windows: 180 min after the first) | |
+| o6 | 9-12 | failed 13:30, address_not_found | |
+| o5 | 9-12 | left out of the plan: capacity | |
+
+Pings at 08:00 (before departure, not driven), 09:00, 09:30, 10:00 moving 0.01 degrees of
+latitude each. ETAs for o1: predicted at 09:00 for 10:05, at 09:20 for 10:00, at 09:40 for
+09:57; for o2 at 11:00 for 12:10. Inspections: one passed; one failed and then corrected by one
+that passed. Holds: a temperature excursion holding two orders, a manual hold holding none.
+A newer draft plan of the same day (99 km) is not the day's plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from infra.models import (
+    FailureReason,
+    Feedback,
+    Hold,
+    HoldReason,
+    Inspection,
+    LiveEvent,
+    OrderHold,
+    OrderStatus,
+    OrderWindow,
+    Plan,
+    PlanUnserved,
+    PositionPing,
+    Route,
+    RouteStatus,
+    StopEvent,
+    StopEventKind,
+)
+from tests.factories import (
+    DAY,
+    ZONE,
+    make_batch,
+    make_courier,
+    make_depot,
+    make_order,
+    make_published_route,
+    make_shift,
+    make_vehicle,
+    make_zone,
+)
+
+
+def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
+
+
+@dataclass(frozen=True)
+class SmallDay:
+    day: date
+    depot_code: str
+    courier_name: str
+    route_id: int
+    plan_id: int
+
+
+def build_small_day(session: Session, *, day: date = DAY) -> SmallDay:
+    depot = make_depot(session)
+    vehicle = make_vehicle(session, depot_id=depot.id, max_weight_g=40_000)
+    courier = make_courier(session, depot_id=depot.id)
+    shift = make_shift(session, courier, day=day, vehicle=vehicle)
+
+    def order(**overrides: Any) -> Any:
+        return make_order(session, day=day, depot_id=depot.id, **overrides)
+
+    o1, o2, o3, o6 = (order() for _ in range(4))
+    o4 = order(
+        window=None,
+        windows=[
+            OrderWindow(starts_at=at(9, day=day), ends_at=at(10, day=day)),
+            OrderWindow(starts_at=at(14, day=day), ends_at=at(15, day=day)),
+        ],
+    )
+    o5 = order()
+    route = make_published_route(
+        session, vehicle=vehicle, courier=courier, orders=[o1, o2, o3, o4, o6], day=day
+    )
+    route.shift_id = shift.id
+    route.status = RouteStatus.DONE
+    route.departed_at = at(9, day=day)
+    route.finished_at = at(14, day=day)
+    route.plan.unserved.append(
+        PlanUnserved(order_id=o5.id, reason_code="capacity", reason_text="no room")
+    )
+    stops = {s.order_id: s for s in route.stops}
+
+    def event(o: Any, kind: StopEventKind, hour: int, minute: int = 0, **more: Any) -> None:
+        session.add(
+            StopEvent(
+                stop_id=stops[o.id].id,
+                route_id=route.id,
+                order_id=o.id,
+                courier_id=courier.id,
+                client_event_id=f"{kind.value}-{o.id}",
+                kind=kind,
+                occurred_at=at(hour, minute, day=day),
+                **more,
+            )
+        )
+
+    event(o1, StopEventKind.ARRIVED, 9, 55)
+    event(o1, StopEventKind.DELIVERED, 10)
+    event(o3, StopEventKind.FAILED, 11, failure_reason=FailureReason.NOT_AT_HOME)
+    event(o2, StopEventKind.DELIVERED, 12, 30)
+    event(o4, StopEventKind.DELIVERED, 13)
+    event(o6, StopEventKind.FAILED, 13, 30, failure_reason=FailureReason.ADDRESS_NOT_FOUND)
+    for o, status in ((o1, "delivered"), (o2, "delivered"), (o3, "failed"), (o4, "delivered")):
+        o.status = OrderStatus(status)
+    for hour, minute, lat in ((8, 0, 52.60), (9, 0, 52.50), (9, 30, 52.51), (10, 0, 52.52)):
+        session.add(
+            PositionPing(
+                courier_id=courier.id, device_at=at(hour, minute, day=day), lat=lat, lng=13.40
+            )
+        )
+
+    def etas(o: Any, computed: tuple[int, int], eta: tuple[int, int]) -> None:
+        stop = {"order_id": o.id, "stop_id": stops[o.id].id, "eta_at": at(*eta, day=day)}
+        session.add(
+            LiveEvent(
+                kind="etas",
+                service_date=day,
+                route_id=route.id,
+                payload={
+                    "computed_at": at(*computed, day=day).isoformat(),
+                    "stops": [stop | {"eta_at": stop["eta_at"].isoformat()}],
+                },
+            )
+        )
+
+    etas(o1, (9, 0), (10, 5))
+    etas(o1, (9, 20), (10, 0))
+    etas(o1, (9, 40), (9, 57))
+    etas(o2, (11, 0), (12, 10))
+
+    def inspection(passed: bool, corrects: Inspection | None = None) -> Inspection:
+        log = Inspection(
+            vehicle_id=vehicle.id,
+            courier_id=courier.id,
+            day=day,
+            performed_at=at(8, day=day),
+            odometer_km=1000,
+            passed=passed,
+            critical_failed=not passed,
+            corrects_id=corrects.id if corrects else None,
+        )
+        session.add(log)
+        session.flush()
+        return log
+
+    inspection(True)
+    inspection(True, corrects=inspection(False))
+
+    batch = make_batch(session, make_zone(session, depot))
+    excursion = Hold(
+        batch_id=batch.id, reason=HoldReason.TEMPERATURE_EXCURSION, placed_at=at(7, day=day)
+    )
+    manual = Hold(batch_id=batch.id, reason=HoldReason.MANUAL, placed_at=at(7, 30, day=day))
+    session.add_all([excursion, manual])
+    session.flush()
+    for _ in range(2):
+        held = order(status=OrderStatus.HELD)
+        session.add(
+            OrderHold(
+                hold_id=excursion.id,
+                order_id=held.id,
+                previous_status=OrderStatus.PLANNABLE,
+                held_at=at(7, day=day),
+            )
+        )
+    session.add_all([Feedback(order_id=o1.id, rating=5), Feedback(order_id=o2.id, rating=3)])
+    draft = Plan(service_date=day, depot_id=None)
+    session.add(draft)
+    session.flush()
+    session.add(
+        Route(
+            plan_id=draft.id,
+            vehicle_id=vehicle.id,
+            sequence=1,
+            planned_start_at=at(8, day=day),
+            planned_end_at=at(16, day=day),
+            distance_m=99_000,
+            duration_s=8 * 3600,
+        )
+    )
+    session.flush()
+    return SmallDay(day, depot.code, courier.name, route.id, route.plan_id)

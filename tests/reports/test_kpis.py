@@ -1,0 +1,111 @@
+"""Each KPI of a small hand-made day against the numbers worked out by hand (see small_day.py)."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pytest
+
+from reports import kpis
+from reports.frames import Period
+from tests.factories import DAY, ZONE
+from tests.reports.small_day import build_small_day
+
+# 0.01 degrees of latitude on the sphere of routing.matrix, in whole metres per leg.
+LEG_M = round(6_371_008.8 * math.radians(0.01))
+
+
+@pytest.fixture
+def report(session):
+    build_small_day(session)
+    return kpis.compute(session, Period(DAY, DAY, ZONE), kpis.By.DAY)
+
+
+def test_each_kpi_of_the_small_day_matches_the_hand_computed_number(report):
+    row = report.summary.loc[DAY.isoformat()]
+    expected = {
+        "deliveries": 3,
+        "failed_attempts": 2,
+        # o1 only, of three deliveries and two failed attempts.
+        "on_time_rate": 0.2,
+        "orders_attempted": 5,
+        "first_attempt_rate": 0.6,
+        # o2 30 min, o4 180 min: the average, and p90 by linear interpolation 30 + 0.9 * 150.
+        "late_deliveries": 2,
+        "lateness_avg_min": 105.0,
+        "lateness_p90_min": 165.0,
+        "unserved_orders": 1,
+        "routes": 1,
+        "planned_km": 42.0,
+        "driven_km": round(2 * LEG_M / 1000, 2),
+        "planned_h": 6.0,
+        "driven_h": 5.0,
+        # Five visits in five hours on the road.
+        "stops_per_hour": 1.0,
+        # Five parcels of 2 kg in a 40 kg van; 6 h planned of a 9 h shift.
+        "load_utilisation": 0.25,
+        "time_utilisation": round(6 / 9, 4),
+        # o1: predicted at 09:20 (the last at least 30 min before 09:55) for 10:00, +5 min;
+        # o2: predicted 12:10, delivered 12:30, -20 min.
+        "eta_predictions": 2,
+        "eta_error_avg_min": -7.5,
+        "eta_abs_error_avg_min": 12.5,
+        "eta_abs_error_p90_min": 18.5,
+        # The failed log was corrected by a passed one: one passed log of two counted.
+        "inspections": 2,
+        "inspection_pass_rate": 1.0,
+        "holds": 2,
+        "orders_held": 2,
+        "ratings": 2,
+        "csat_avg": 4.0,
+        "csat_share_4_5": 0.5,
+    }
+    assert {name: row[name] for name in expected} == pytest.approx(expected)
+    assert report.totals.to_dict() == pytest.approx(row.to_dict())
+
+
+def test_breakdowns_count_failures_unserved_orders_and_holds_by_reason(report):
+    failed = report.breakdowns["failed_by_reason"]
+    assert sorted(failed[["reason", "attempts"]].itertuples(index=False, name=None)) == [
+        ("address_not_found", 1),
+        ("not_at_home", 1),
+    ]
+    unserved = report.breakdowns["unserved_by_reason"]
+    assert list(unserved[["reason", "orders"]].itertuples(index=False, name=None)) == [
+        ("capacity", 1)
+    ]
+    holds = report.breakdowns["holds_by_cause"]
+    assert sorted(
+        holds[["reason", "holds", "orders_affected"]].itertuples(index=False, name=None)
+    ) == [("manual", 1, 0), ("temperature_excursion", 1, 2)]
+
+
+def test_by_courier_puts_the_couriers_work_under_their_name_and_holds_under_none(session):
+    day = build_small_day(session)
+    report = kpis.compute(session, Period(DAY, DAY, ZONE), kpis.By.COURIER)
+
+    assert list(report.summary.index) == sorted([day.courier_name, kpis.NO_GROUP])
+    courier = report.summary.loc[day.courier_name]
+    assert (courier["deliveries"], courier["routes"], courier["inspections"]) == (3, 1, 2)
+    nobody = report.summary.loc[kpis.NO_GROUP]
+    assert (nobody["deliveries"], nobody["holds"], nobody["unserved_orders"]) == (0, 2, 1)
+
+
+def test_by_depot_groups_under_the_depot_code(session):
+    day = build_small_day(session)
+    report = kpis.compute(session, Period(DAY, DAY, ZONE), kpis.By.DEPOT)
+
+    assert list(report.summary.index) == [day.depot_code]
+    assert report.summary.loc[day.depot_code, "deliveries"] == 3
+
+
+def test_a_period_without_activity_has_zero_counts_and_no_ratios(session):
+    build_small_day(session)
+    later = DAY + timedelta(days=30)
+    report = kpis.compute(session, Period(later, later, ZONE), kpis.By.DAY)
+
+    assert report.summary.empty
+    assert report.totals["deliveries"] == 0
+    assert math.isnan(report.totals["on_time_rate"])
+    assert all(table.empty for table in report.breakdowns.values())
