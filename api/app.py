@@ -15,6 +15,8 @@ from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.routers import (
     accounts,
     admin_clock,
+    compensation,
+    complaints,
     courier,
     courier_page,
     depots,
@@ -53,6 +55,7 @@ PUBLIC_PATHS = (
     )
     | pages.PAGE_PATHS
     | track_page.PUBLIC_PATHS
+    | complaints.PUBLIC_PATHS
     | courier_page.PAGE_PATHS
 )  # pages answer anonymous callers with the sign-in form instead
 
@@ -151,7 +154,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         admin_clock,
     ):
         app.include_router(module.router)
-    for module in (tracking, track_page):
+    for module in (tracking, track_page, complaints, compensation):
         app.include_router(module.router)
     live.install(app, session_factory, settings)
     app.mount(pages.LEAFLET_URL, StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")

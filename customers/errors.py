@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from infra.errors import Conflict, NotFound
+from infra.errors import Conflict, Invalid, NotFound
 
 
 class TrackingCodeUnknown(NotFound):
@@ -27,3 +27,48 @@ class FeedbackNotOpen(Conflict):
 class FeedbackAlreadyGiven(Conflict):
     code = "feedback_already_given"
     title = "Feedback was already given for this order"
+
+
+class ComplaintNotFound(NotFound):
+    code = "complaint_not_found"
+    title = "No such complaint"
+
+
+class IllegalComplaintTransition(Conflict):
+    code = "illegal_complaint_transition"
+    title = "The complaint cannot move to that status"
+
+
+class ComplaintOwnerUnknown(Invalid):
+    code = "complaint_owner_unknown"
+    title = "The owner is not an active dispatcher"
+
+
+class ReturnNotFound(NotFound):
+    code = "return_not_found"
+    title = "No such return"
+
+
+class ReturnNotAllowed(Conflict):
+    code = "return_not_allowed"
+    title = "This order cannot be returned now"
+
+
+class ReturnNotPickedUp(Conflict):
+    code = "return_not_picked_up"
+    title = "The return has not been picked up yet"
+
+
+class ReturnAlreadyReceived(Conflict):
+    code = "return_already_received"
+    title = "The return was already received"
+
+
+class CompensationNotFound(NotFound):
+    code = "compensation_not_found"
+    title = "No such compensation"
+
+
+class CompensationAlreadyVoided(Conflict):
+    code = "compensation_already_voided"
+    title = "The compensation was already voided"

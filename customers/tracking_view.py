@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from customers import case_summaries
 from customers.errors import FeedbackAlreadyGiven, FeedbackNotOpen, TrackingCodeUnknown
 from infra.models import (
     Feedback,
@@ -66,6 +67,8 @@ class TrackingView:
     proof: Proof | None = None
     feedback_open: bool = False
     feedback_rating: int | None = None
+    complaints: list[case_summaries.ComplaintSummary] = field(default_factory=list)
+    compensations: list[case_summaries.CompensationSummary] = field(default_factory=list)
 
 
 def find_order(session: Session, code: str) -> Order:
@@ -95,6 +98,8 @@ def tracking_view(
         promised_until=windows[-1][1] if windows else None,
         feedback_open=order.status is OrderStatus.DELIVERED and feedback is None,
         feedback_rating=feedback.rating if feedback else None,
+        complaints=case_summaries.complaints_of(session, order.id),
+        compensations=case_summaries.compensations_of(session, order.id),
     )
     stop = _current_stop(session, order.id)
     if stop is None:

@@ -23,7 +23,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.models.customer_service import CompensationKind
 from infra.models.planning import ReplanTrigger
+from infra.models.tracking import FailureReason
 
 MIN_SECRET_KEY_CHARS = 32
 
@@ -245,6 +247,75 @@ class NotificationSettings(BaseModel):
         return self
 
 
+class CompensationRule(BaseModel):
+    """One breach of the promise and what it earns: `late` is a delivery (or pickup) later
+    than `late_by_min` past the end of the promised window; `failed` a failed attempt whose
+    reason is one of `failure_reasons` (the company's fault)."""
+
+    name: str = Field(min_length=1, max_length=32)
+    breach: Literal["late", "failed"]
+    late_by_min: int = Field(default=0, ge=0, le=24 * 60)
+    failure_reasons: frozenset[FailureReason] = frozenset()
+    kind: CompensationKind
+    points: int | None = Field(default=None, ge=1, le=1_000_000)
+    amount_cents: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _value_for_kind(self) -> Self:
+        if self.kind is CompensationKind.BONUS_POINTS and self.points is None:
+            raise ValueError(f"rule {self.name!r}: bonus points need 'points'")
+        if self.kind is CompensationKind.DISCOUNT_CODE and self.amount_cents is None:
+            raise ValueError(f"rule {self.name!r}: a discount code needs 'amount_cents'")
+        return self
+
+
+def _default_rules() -> list[CompensationRule]:
+    return [
+        CompensationRule(
+            name="late",
+            breach="late",
+            late_by_min=30,
+            kind=CompensationKind.BONUS_POINTS,
+            points=100,
+        ),
+        CompensationRule(
+            name="failed_attempt",
+            breach="failed",
+            failure_reasons=frozenset({FailureReason.NO_ACCESS}),
+            kind=CompensationKind.DISCOUNT_CODE,
+            amount_cents=500,
+        ),
+        CompensationRule(
+            name="damaged",
+            breach="failed",
+            failure_reasons=frozenset({FailureReason.DAMAGED}),
+            kind=CompensationKind.DISCOUNT_CODE,
+            amount_cents=1000,
+        ),
+    ]
+
+
+class ServiceSettings(BaseModel):
+    # Hours a complaint may stay open or in progress before it is overdue.
+    complaint_due_h: int = Field(default=24, ge=1, le=30 * 24)
+    # Defect complaints and faulty returns on one batch that hold it automatically.
+    defect_hold_threshold: int = Field(default=3, ge=1, le=1000)
+    compensation_rules: list[CompensationRule] = Field(default_factory=_default_rules)
+    # A failed attempt for one of these reasons is the customer's side: the order then earns
+    # no automatic compensation at all (not for lateness either).
+    excluded_failure_reasons: frozenset[FailureReason] = frozenset(
+        {FailureReason.NOT_AT_HOME, FailureReason.ADDRESS_NOT_FOUND, FailureReason.REFUSED}
+    )
+
+    @field_validator("compensation_rules")
+    @classmethod
+    def _unique_names(cls, value: list[CompensationRule]) -> list[CompensationRule]:
+        names = [rule.name for rule in value]
+        if len(names) != len(set(names)):
+            raise ValueError("rule names must be unique")
+        return value
+
+
 class GeocoderSettings(BaseModel):
     # A geopy service name such as "nominatim" or "photon"; None means coordinates are required.
     provider: str | None = None
@@ -278,6 +349,7 @@ class Settings(BaseSettings):
     replanning: ReplanSettings = Field(default_factory=ReplanSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @model_validator(mode="after")
     def _real_clock_in_production(self) -> Self:

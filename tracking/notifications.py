@@ -25,6 +25,9 @@ DELIVERED = "order_delivered"
 DELIVERY_FAILED = "delivery_failed"
 PICKED_UP = "return_picked_up"
 HELD = "order_held"
+COMPLAINT_ANSWERED = "complaint_answered"
+RETURN_SCHEDULED = "return_scheduled"
+COMPENSATION_ISSUED = "compensation_issued"
 TEMPLATE_CODES = frozenset(
     {
         PLAN_PUBLISHED,
@@ -35,6 +38,9 @@ TEMPLATE_CODES = frozenset(
         DELIVERY_FAILED,
         PICKED_UP,
         HELD,
+        COMPLAINT_ANSWERED,
+        RETURN_SCHEDULED,
+        COMPENSATION_ISSUED,
     }
 )
 

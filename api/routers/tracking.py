@@ -16,6 +16,7 @@ from api.schemas.tracking import (
     StopEventIn,
     StopEventOut,
 )
+from customers import compensation
 from dispatch import replanning
 from dispatch import routes as dispatch_routes
 from infra.models import ReplanTrigger
@@ -66,12 +67,14 @@ def post_stop_event(
         now=now,
         eta_settings=settings.tracking,
     )
+    # Idempotent per (order, rule): a replayed report re-evaluates and issues nothing new.
+    order = orders.get_order(session, recorded.event.order_id)
+    compensation.evaluate_order(session, order, settings=settings.service, now=now)
     if recorded.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     elif recorded.state is StopState.FAILED:
         route = dispatch_routes.get_route(session, recorded.event.route_id)
-        order = orders.get_order(session, recorded.event.order_id)
         replanning.propose_replan(
             session,
             route.plan_id,

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from api.schemas.common import Notes, RequestModel, ResponseModel
 from customers.tracking_view import TrackingView
-from infra.models import OrderStatus
+from infra.models import CompensationKind, ComplaintCategory, ComplaintStatus, OrderStatus
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -36,6 +36,22 @@ class ProofOut(ResponseModel):
     at: datetime
 
 
+class TrackedComplaintOut(ResponseModel):
+    category: ComplaintCategory
+    status: ComplaintStatus
+    response: str | None
+    created_at: datetime
+
+
+class TrackedCompensationOut(ResponseModel):
+    kind: CompensationKind
+    points: int | None
+    amount_cents: int | None
+    discount_code: str | None
+    reason: str
+    issued_at: datetime
+
+
 class TrackingOut(ResponseModel):
     tracking_code: str
     status: OrderStatus
@@ -50,6 +66,8 @@ class TrackingOut(ResponseModel):
     proof: ProofOut | None
     feedback_open: bool
     feedback_rating: int | None
+    complaints: list[TrackedComplaintOut]
+    compensations: list[TrackedCompensationOut]
 
     @classmethod
     def of(cls, view: TrackingView) -> TrackingOut:
@@ -83,6 +101,26 @@ class TrackingOut(ResponseModel):
             else None,
             feedback_open=view.feedback_open,
             feedback_rating=view.feedback_rating,
+            complaints=[
+                TrackedComplaintOut(
+                    category=c.category,
+                    status=c.status,
+                    response=c.response,
+                    created_at=c.created_at.astimezone(UTC),
+                )
+                for c in view.complaints
+            ],
+            compensations=[
+                TrackedCompensationOut(
+                    kind=c.kind,
+                    points=c.points,
+                    amount_cents=c.amount_cents,
+                    discount_code=c.discount_code,
+                    reason=c.reason,
+                    issued_at=c.issued_at.astimezone(UTC),
+                )
+                for c in view.compensations
+            ],
         )
 
 

@@ -2,6 +2,19 @@
 
 from infra.models.accounts import Role, User
 from infra.models.base import Base
+from infra.models.customer_service import (
+    Compensation,
+    CompensationKind,
+    CompensationStatus,
+    Complaint,
+    ComplaintCategory,
+    ComplaintSource,
+    ComplaintStatus,
+    LedgerEntry,
+    ReturnReason,
+    ReturnRequest,
+    ReturnStatus,
+)
 from infra.models.fleet import Courier, Shift, Vehicle, VehicleStatus, VehicleType
 from infra.models.idempotency import IdempotencyRecord
 from infra.models.inspections import (
@@ -61,6 +74,13 @@ from infra.models.warehouse import (
 __all__ = [
     "Base",
     "BatchAllocation",
+    "Compensation",
+    "CompensationKind",
+    "CompensationStatus",
+    "Complaint",
+    "ComplaintCategory",
+    "ComplaintSource",
+    "ComplaintStatus",
     "Courier",
     "DeliveryStatus",
     "Depot",
@@ -77,6 +97,7 @@ __all__ = [
     "InspectionTemplate",
     "InspectionTemplateItem",
     "JobStatus",
+    "LedgerEntry",
     "LiveEvent",
     "LocationSource",
     "NotificationOutbox",
@@ -94,6 +115,9 @@ __all__ = [
     "PositionPing",
     "ReplanDecision",
     "ReplanTrigger",
+    "ReturnReason",
+    "ReturnRequest",
+    "ReturnStatus",
     "Role",
     "Route",
     "RouteStatus",

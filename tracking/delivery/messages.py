@@ -105,6 +105,31 @@ def _failed(c: _Context) -> Rendered:
     )
 
 
+def _compensation(c: _Context) -> Rendered:
+    if c.payload.get("discount_code"):
+        amount = int(c.payload.get("amount_cents") or 0) / 100
+        what = f"a discount code worth {amount:.2f}: {c.payload['discount_code']}"
+    else:
+        what = f"{int(c.payload.get('points') or 0)} bonus points"
+    why = c.payload.get("reason")
+    return Rendered(
+        "We are sorry: a compensation for your order",
+        f"Hello, we did not keep our promise for {c.order}"
+        + (f" ({why})" if why else "")
+        + f". As an apology you receive {what}.",
+    )
+
+
+def _complaint_answered(c: _Context) -> Rendered:
+    answer = c.payload.get("response")
+    return Rendered(
+        "An answer to your complaint",
+        f"Hello, we answered your complaint about {c.order}"
+        + (f": {answer}" if answer else ".")
+        + " You can read it on your tracking page.",
+    )
+
+
 _TEMPLATES: Mapping[str, Callable[[_Context], Rendered]] = {
     notifications.PLAN_PUBLISHED: _plan_published,
     notifications.OUT_FOR_DELIVERY: lambda c: Rendered(
@@ -133,6 +158,13 @@ _TEMPLATES: Mapping[str, Callable[[_Context], Rendered]] = {
         f"Hello, {c.order} cannot leave our depot as planned: an item is held back for a "
         "quality check. We will tell you as soon as it is on its way.",
     ),
+    notifications.COMPLAINT_ANSWERED: _complaint_answered,
+    notifications.RETURN_SCHEDULED: lambda c: Rendered(
+        "We will pick up your return",
+        f"Hello, a courier will collect the goods of {c.order} on {c.day}. "
+        "We will tell you when the pickup is planned.",
+    ),
+    notifications.COMPENSATION_ISSUED: _compensation,
 }
 
 
