@@ -31,6 +31,7 @@ from api.routers import (
     plans,
     replans,
     routes,
+    slots,
     track_page,
     tracking,
     warehouse,
@@ -152,6 +153,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         kpis,
         notifications,
         admin_clock,
+        slots,
     ):
         app.include_router(module.router)
     for module in (tracking, track_page, complaints, compensation):

@@ -101,3 +101,13 @@ class ReplanNotDecidable(Conflict):
     """Already decided, not finished, or overtaken by the day (stale)."""
 
     code = "replan_not_decidable"
+
+
+class SlotNotOffered(Invalid):
+    code = "slot_not_offered"
+    title = "There is no such delivery slot"
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+    title = "The delivery slot can no longer be promised"

@@ -8,6 +8,7 @@ board, stops that are done or committed) instead of the database defaults.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -94,6 +95,16 @@ class Lateness:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtraStop:
+    """Visits that are not orders yet (a delivery slot being priced), at one place of their own;
+    each visit's `location` is replaced by that place's index."""
+
+    lat: float
+    lng: float
+    visits: tuple[routing.Visit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PlanScope:
     service_date: date
     # None: every depot.
@@ -135,13 +146,14 @@ def build_problem(
     overrides: Mapping[int, VehicleOverride] | None = None,
     provider: MatrixProvider | None = None,
     lateness: Lateness | None = None,
+    extra: ExtraStop | None = None,
 ) -> BuiltProblem:
     """The routing Problem of a day (and depot): its plannable orders and in-service vehicles.
 
     `order_ids` / `vehicle_ids` restrict it to those rows (e.g. the ones already in a plan);
     `overrides` are keyed by vehicle id; `lateness` lets every window be kept late at a cost
-    (replanning) instead of dropping the stop. Raises NothingToPlan when there is no depot, vehicle
-    or order to plan with.
+    (replanning) instead of dropping the stop; `extra` adds visits that are not orders. Raises
+    NothingToPlan when there is no depot, vehicle or order to plan with.
     """
     clock = DayClock(scope.service_date, zone)
     overrides = overrides or {}
@@ -153,7 +165,7 @@ def build_problem(
         raise NothingToPlan(f"there is no depot to plan {where} from", depot_id=scope.depot_id)
     if not vehicles:
         raise NothingToPlan(f"no vehicle is in service for {where}", day=str(scope.service_date))
-    if not orders:
+    if not orders and extra is None:
         raise NothingToPlan(f"no order is plannable for {where}", day=str(scope.service_date))
     shifts = _shifts_by_vehicle(session, scope.service_date, [v.id for v in vehicles])
 
@@ -178,6 +190,10 @@ def build_problem(
         _visit(order, order_location[order.id], clock, loaded_on.get(order.id), lateness)
         for order in orders
     )
+    if extra is not None:
+        visits += tuple(dataclasses.replace(v, location=len(lats)) for v in extra.visits)
+        lats.append(extra.lat)
+        lngs.append(extra.lng)
     known_orders = {o.id for o in orders}
     solver_vehicles = []
     for vehicle in vehicles:
@@ -205,7 +221,8 @@ def build_problem(
         dimensions=DIMENSIONS,
         location_names=tuple(d.name for d in depots)
         + tuple(o.reference or o.tracking_code for o in orders)
-        + tuple(f"vehicle {v}" for v in start_location),
+        + tuple(f"vehicle {v}" for v in start_location)
+        + (("new stop",) if extra is not None else ()),
     )
     return BuiltProblem(
         problem=problem,

@@ -105,6 +105,26 @@ class OperationSettings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
+class SlotSettings(BaseModel):
+    """Delivery windows a shop may promise at checkout (GET /slots)."""
+
+    # Candidate windows tile the local day from `first_start` to `last_end`, each this long.
+    first_start: time = time(9, 0)
+    last_end: time = time(21, 0)
+    length_s: int = Field(default=2 * 3600, ge=15 * 60, le=12 * 3600)
+    # A window of today is offered only if it starts at least this long from now: the parcel
+    # must still be picked, loaded and driven.
+    lead_s: int = Field(default=3600, ge=0, le=12 * 3600)
+    # Without `parcels` weights, each parcel of a slot query counts this much.
+    default_parcel_weight_g: int = Field(default=2000, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _day_has_room(self) -> Self:
+        if self.last_end <= self.first_start:
+            raise ValueError("last_end must be after first_start")
+        return self
+
+
 class WarehouseSettings(BaseModel):
     # A zone reading outside a batch's range for at least this long holds the batch.
     excursion_grace_s: int = Field(default=1800, ge=0, le=7 * 24 * 3600)
@@ -349,6 +369,7 @@ class Settings(BaseSettings):
     replanning: ReplanSettings = Field(default_factory=ReplanSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    slots: SlotSettings = Field(default_factory=SlotSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -177,13 +178,17 @@ def take_order(
     operation: OperationSettings,
     geocoder: Geocoder | None,
     by_user_id: int | None = None,
+    service_date: date | None = None,
 ) -> Intake:
-    """Takes one order in, for today or (after the cut-off) the next operating day.
+    """Takes one order in, for today or (after the cut-off) the next operating day, or for the
+    later `service_date` the customer chose (a booked delivery slot).
 
     Raises InvalidOrder, CoordinatesRequired, AddressNotFound, GeocoderUnavailable.
     """
     label = f"order {draft.reference!r}" if draft.reference else "the order"
     day = _service_day(received_at, operation)
+    if service_date is not None and service_date > day.service_date:
+        day = dataclasses.replace(day, service_date=service_date)
     problems = rules.draft_problems(draft)
     problems += _timing_problems(draft.windows, day, operation, received_at)
     if _missing_depots(session, [draft.depot_id]):
