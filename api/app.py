@@ -19,6 +19,7 @@ from api.routers import (
     complaints,
     courier,
     courier_page,
+    dashboard_page,
     depots,
     fleet,
     health,
@@ -58,6 +59,7 @@ PUBLIC_PATHS = (
     | track_page.PUBLIC_PATHS
     | complaints.PUBLIC_PATHS
     | courier_page.PAGE_PATHS
+    | dashboard_page.PAGE_PATHS
 )  # pages answer anonymous callers with the sign-in form instead
 
 
@@ -148,6 +150,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         courier,
         courier_page,
         pages,
+        dashboard_page,
         warehouse,
         inspections,
         kpis,

@@ -9,6 +9,7 @@ from cli import (
     demo_command,
     notify_command,
     plan_command,
+    report_command,
     serve_command,
     simulate_command,
     user_command,
@@ -34,3 +35,4 @@ app.command("serve")(serve_command.serve)
 app.command("demo")(demo_command.demo)
 app.command("notify")(notify_command.notify)
 app.command("simulate")(simulate_command.simulate_command)
+app.command("report")(report_command.report)

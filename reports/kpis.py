@@ -315,15 +315,14 @@ def summary(data: Frames, by: By | None) -> pd.DataFrame:
         # The whole period is one row even when nothing happened in it.
         result = result.reindex([ALL])
     result.index.name = "group"
-    counts = [c for c in result.columns if not _is_ratio(c)]
-    result[counts] = result[counts].fillna(0)
+    counts = [c for c in result.columns if c not in _DECIMALS]
+    result[counts] = result[counts].fillna(0).astype(int)
+    result[_SUMS] = result[_SUMS].fillna(0.0)
     return result.round(_DECIMALS)
 
 
-def _is_ratio(column: str) -> bool:
-    return column.endswith(("_rate", "_min", "_avg", "_4_5", "_utilisation", "_per_hour"))
-
-
+# Totals that are 0 when nothing was planned or driven (unlike ratios, which are then empty).
+_SUMS = ["planned_km", "driven_km", "planned_h", "driven_h"]
 _DECIMALS = {
     **dict.fromkeys(["on_time_rate", "first_attempt_rate", "inspection_pass_rate"], 4),
     **dict.fromkeys(["load_utilisation", "time_utilisation", "csat_share_4_5"], 4),
@@ -365,6 +364,7 @@ def compute(session: Session, period: Period, by: By) -> KpiReport:
         period=period,
         by=by,
         summary=summary(data, by),
-        totals=totals.iloc[0],
+        # Object dtype keeps the counts whole next to the ratios.
+        totals=totals.astype(object).iloc[0],
         breakdowns={name: breakdown(data, by) for name, breakdown in BREAKDOWNS.items()},
     )
