@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import routing
+from dispatch.csv_rows import SECONDS_PER_DAY
 from dispatch.errors import NothingToPlan
 from infra.models import (
     Depot,
@@ -84,6 +85,8 @@ class VehicleOverride:
     fixed_order_ids: tuple[int, ...] = ()
     # False when the vehicle is away from the depot and cannot load anything new.
     can_load_at_start: bool = True
+    # The shift may end this late instead (a courier on the road finishing what is on board).
+    ends_by: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +189,23 @@ def build_problem(
         for vehicle_id, override in overrides.items()
         for order_id in override.loaded_order_ids
     }
+    # What is on board or being served is better delivered however late than driven back to
+    # the depot: its lateness is bounded by the shift alone.
+    committed = {
+        order_id
+        for override in overrides.values()
+        for order_id in (*override.loaded_order_ids, *override.fixed_order_ids)
+    }
     visits = tuple(
-        _visit(order, order_location[order.id], clock, loaded_on.get(order.id), lateness)
+        _visit(
+            order,
+            order_location[order.id],
+            clock,
+            loaded_on.get(order.id),
+            dataclasses.replace(lateness, max_s=SECONDS_PER_DAY)
+            if lateness is not None and order.id in committed
+            else lateness,
+        )
         for order in orders
     )
     if extra is not None:
@@ -330,6 +348,10 @@ def _solver_vehicle(
     else:
         shift_window = routing.TimeWindow(
             clock.wall_seconds(vehicle.shift_start), clock.wall_seconds(vehicle.shift_end)
+        )
+    if override.ends_by is not None:
+        shift_window = routing.TimeWindow(
+            shift_window.start_s, max(shift_window.end_s, clock.seconds(override.ends_by))
         )
     return routing.Vehicle(
         id=solver_vehicle_id(vehicle.id),

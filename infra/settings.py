@@ -190,6 +190,9 @@ class ReplanSettings(BaseModel):
     eta_change_notice_s: int = Field(default=600, ge=0, le=24 * 3600)
     # Lateness and failed attempts propose at most one replan per plan in this interval.
     min_interval_s: int = Field(default=120, ge=0, le=24 * 3600)
+    # A courier on the road may work until this long from now, past the end of the shift if
+    # need be, to deliver what is on board: late in the day that beats driving it back.
+    finish_grace_s: int = Field(default=2 * 3600, ge=0, le=12 * 3600)
 
 
 class NotificationSettings(BaseModel):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -140,11 +140,15 @@ def build_replan(
             continue
         candidates += [s.order_id for s in remaining]
         overrides[route.vehicle_id] = _under_way(
-            session, route, stops, remaining, progress, kind_of, now
+            session, route, stops, remaining, progress, kind_of, now, settings.finish_grace_s
         )
 
     order_ids = _open_orders(session, base.service_date, base.depot_id, candidates, stranded)
     vehicle_ids = [v for v in in_service if v not in busy or carried[v].replanned]
+    for vehicle_id in vehicle_ids:
+        # A van the base plan left idle is at its depot, free from now (not from its shift's
+        # start, which may be hours ago).
+        overrides.setdefault(vehicle_id, VehicleOverride(ready_at=now))
     built = build_problem(
         session,
         scope,
@@ -176,8 +180,10 @@ def _under_way(
     progress: Mapping[int, StopProgress],
     kind_of: Mapping[int, OrderKind],
     now: datetime,
+    finish_grace_s: int,
 ) -> VehicleOverride:
-    """A departed vehicle: from where the courier is, with what is on board."""
+    """A departed vehicle: from where the courier is, with what is on board, working at least
+    `finish_grace_s` from now (past the shift's end if need be)."""
     on_board = {s.order_id for s in remaining if kind_of[s.order_id] is OrderKind.DELIVERY}
     at_stop = (
         remaining[0] if remaining and progress[remaining[0].id].state is StopState.ARRIVED else None
@@ -198,6 +204,7 @@ def _under_way(
         loaded_order_ids=frozenset(on_board),
         fixed_order_ids=fixed,
         can_load_at_start=False,
+        ends_by=now + timedelta(seconds=finish_grace_s),
     )
 
 

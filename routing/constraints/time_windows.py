@@ -19,7 +19,7 @@ _RELAXED_SLACK_S = 7 * 24 * 3600
 
 def horizon_s(ctx: ModelContext) -> int:
     problem = ctx.problem
-    latest = max((v.shift.end_s for v in problem.vehicles), default=0)
+    latest = max((max(v.shift.end_s, v.earliest_start_s) for v in problem.vehicles), default=0)
     for visit in problem.visits:
         if visit.windows:
             latest = max(latest, visit.deadline_s or visit.windows[-1].end_s)
@@ -64,7 +64,10 @@ def add_time(ctx: ModelContext) -> None:
 
     for v, vehicle in enumerate(problem.vehicles):
         start, end = routing.Start(v), routing.End(v)
+        # A vehicle ready only after its shift has ended serves nothing; its empty route starts
+        # and ends when it is ready instead of making the model infeasible.
         latest = horizon if ctx.relax.shift_duration else vehicle.shift.end_s
+        latest = max(latest, vehicle.earliest_start_s)
         dimension.CumulVar(start).SetRange(vehicle.earliest_start_s, latest)
         dimension.CumulVar(end).SetRange(vehicle.earliest_start_s, latest)
         if vehicle.max_duration_s is not None and not ctx.relax.shift_duration:

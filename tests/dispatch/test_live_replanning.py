@@ -202,6 +202,40 @@ def test_a_vehicle_out_mid_morning_moves_its_stops_and_keeps_the_road_as_it_is(c
         ]
 
 
+def test_an_evening_replan_finishes_what_is_on_board_after_the_shifts_end(committed_db):
+    # 19:30: every shift (08:00-18:00) is over and every window is past its allowed lateness,
+    # the courier still at the stop reached at 09:25 with the rest of the parcels on board.
+    live = live_day(committed_db)
+    with committed_db.sessions() as session, session.begin():
+        base = plans.get_plan(session, live.plan_id)
+        job = replanning.queue_replan(
+            session,
+            base,
+            trigger=ReplanTrigger.MANUAL,
+            reason="evening",
+            requested_by_id=None,
+            time_limit_s=1,
+        )
+        assert job is not None
+        job_id = job.id
+
+    done = run_job(committed_db, job_id, at(live.day, 19, 30), max_lateness_s=3600)
+
+    with committed_db.sessions() as session:
+        plan = plans.get_plan(session, done.plan_id or 0)
+        route = new_route(session, plan.id, live.departed_vehicle_id)
+        orders = [s.order_id for s in route.stops]
+        assert orders[:2] == live.order_ids[:2]
+        assert sorted(orders) == sorted(live.order_ids), "what is on board stays on board"
+        rest = route.stops[1:]
+        assert all(s.planned_service_start_at >= at(live.day, 19, 30) for s in rest)
+        assert route.planned_end_at <= at(live.day, 21, 30)
+        # The vans at the depot have no shift left: their stops wait for another day.
+        assert [r.vehicle_id for r in plan.routes if r.stops] == [live.departed_vehicle_id]
+        unserved = {u.order_id for u in plan.unserved}
+        assert set(live.waiting_order_ids) <= unserved
+
+
 def test_an_event_sent_for_a_superseded_stop_lands_on_its_current_row(committed_db):
     live = live_day(committed_db)
     with committed_db.sessions() as session, session.begin():

@@ -205,6 +205,17 @@ def test_allowed_lateness_serves_a_promise_that_can_no_longer_be_kept() -> None:
     assert reasons(solution) == {"A": UnassignedReason.WINDOW_UNREACHABLE}
 
 
+def test_a_vehicle_ready_only_after_its_shift_serves_nothing_and_breaks_nothing() -> None:
+    # Replanning in the evening: the waiting van's shift (default 08:00-18:00) is over.
+    visits = [make_visit(f"O{i}", i) for i in range(1, 4)]
+    vehicles = [
+        make_vehicle("done-for-the-day", ready_at_s=hms(19)),
+        make_vehicle("late-shift", ready_at_s=hms(19), shift=window("08:00", "22:00")),
+    ]
+    solution = solved(make_problem(visits, vehicles))
+    assert {route_of(solution, v.id) for v in visits} == {"late-shift"}
+
+
 def test_lateness_is_spent_where_it_costs_least() -> None:
     # Both stops end their windows at 09:00 and the vehicle starts at 09:00: one of them must be
     # later than the other; the expensive one goes first.
