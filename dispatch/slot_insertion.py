@@ -89,6 +89,19 @@ def best_insertions(
     return fits
 
 
+def place_in_turn(
+    problem: routing.Problem, routes: Mapping[str, Sequence[str]], visit_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """`routes` with each of `visit_ids` inserted in turn at its cheapest feasible position;
+    a visit that fits nowhere is left out."""
+    placed = {vehicle_id: list(sequence) for vehicle_id, sequence in routes.items()}
+    for visit_id in visit_ids:
+        insertion = best_insertions(problem, placed, [visit_id])[visit_id].insertion
+        if insertion is not None:
+            placed[insertion.vehicle_id].insert(insertion.index, visit_id)
+    return placed
+
+
 def _rank(misfit: Misfit) -> int:
     return MISFIT_ORDER.index(misfit)
 

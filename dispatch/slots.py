@@ -17,7 +17,9 @@ judged against the routes as planned now:
   this one fit into the summed capacity of those vehicles. It says the day's fleet can still
   take the order, not where: the first plan decides that.
 
-Orders taken since the plan, not yet on a route, are left to the next replan.
+Orders of the day taken since the plan (not yet on any of its routes, e.g. booked slots) are
+first placed in turn at their own cheapest feasible positions, so that a slot booked once is
+not offered twice on the same room; the next replan decides where they really go.
 """
 
 from __future__ import annotations
@@ -43,7 +45,14 @@ from dispatch.problem_builder import (
     build_problem,
 )
 from dispatch.replanning import LIVE_PLANS
-from dispatch.slot_insertion import MISFIT_ORDER, Fit, Insertion, Misfit, best_insertions
+from dispatch.slot_insertion import (
+    MISFIT_ORDER,
+    Fit,
+    Insertion,
+    Misfit,
+    best_insertions,
+    place_in_turn,
+)
 from infra.errors import FieldProblem
 from infra.geocoding import Geocoder
 from infra.models import Order, Plan, PlanStatus, Route, RouteStatus, Vehicle, VehicleStatus
@@ -218,10 +227,16 @@ def book_slot(
         slots=slots,
         windows=[(window.start, window.end)],
         exclude_order_ids={order.id},
+        lock=True,
     )
     offer = day.offers[0]
-    if offer.reason is not None:
-        raise _unavailable(service_date, window, offer.reason)
+    if offer.reason is not None or offer.route is None:
+        raise _unavailable(service_date, window, offer.reason or SlotRefusal.NO_VEHICLE)
+    if order.depot_id is None:
+        # Served from the depot of the vehicle that has room: plans of that depot see it.
+        vehicle = session.get(Vehicle, offer.route.vehicle_id)
+        order.depot_id = vehicle.depot_id if vehicle is not None else None
+        session.flush()
     return Booking(intake, offer)
 
 
@@ -271,13 +286,14 @@ def _day_slots(
     slots: SlotSettings,
     windows: Sequence[tuple[time, time]] | None = None,
     exclude_order_ids: Iterable[int] = (),
+    lock: bool = False,
 ) -> DaySlots:
     zone = operation.zone
     clock = DayClock(day, zone)
     windows = list(windows if windows is not None else candidate_windows(slots))
     refusals = [_timing_refusal(day, start, now, operation, slots) for start, _end in windows]
     open_windows = [w for w, refusal in zip(windows, refusals, strict=True) if refusal is None]
-    plans = _live_plans(session, day, request.depot_id)
+    plans = _live_plans(session, day, request.depot_id, lock=lock)
     verdicts: dict[tuple[time, time], _Verdict] = {}
     judged_plans: list[Plan | None] = [*plans] if plans else [None]
     for plan in judged_plans if open_windows else []:
@@ -361,8 +377,13 @@ def _judge(
                 routes[route.vehicle_id] = route
             else:
                 busy.add(route.vehicle_id)
-        order_ids = [s.order_id for r in routes.values() for s in r.stops]
+        on_plan = {s.order_id for r in plan.routes for s in r.stops}
+        pending = [
+            o for o in _plannable_orders(session, scope, exclude_order_ids) if o not in on_plan
+        ]
+        order_ids = [s.order_id for r in routes.values() for s in r.stops] + pending
     else:
+        pending = []
         order_ids = _plannable_orders(session, scope, exclude_order_ids)
     vehicle_ids = [v for v in _in_service(session, scope) if v not in busy]
     overrides = {v: VehicleOverride(ready_at=now) for v in vehicle_ids} if today else {}
@@ -387,6 +408,7 @@ def _judge(
         else []
         for v in built.vehicle_of.values()
     }
+    sequences = place_in_turn(built.problem, sequences, [known[o] for o in pending if o in known])
     fits = best_insertions(built.problem, sequences, [p.id for p in probes])
     if plan is None:
         fits = _within_fleet_capacity(built, fits)
@@ -440,9 +462,17 @@ def _slot_route(
     )
 
 
-def _live_plans(session: Session, day: date, depot_id: int | None) -> list[Plan]:
-    """Per depot, the published plan of the day, else its newest draft."""
+def _live_plans(
+    session: Session, day: date, depot_id: int | None, *, lock: bool = False
+) -> list[Plan]:
+    """Per depot, the published plan of the day, else its newest draft.
+
+    `lock` holds the day's live plans until the transaction ends (PostgreSQL), so two bookings
+    of the same day are judged one after the other, the second seeing the first's order.
+    """
     query = select(Plan).where(Plan.service_date == day, Plan.status.in_(LIVE_PLANS))
+    if lock:
+        query = query.with_for_update()
     if depot_id is not None:
         query = query.where((Plan.depot_id == depot_id) | Plan.depot_id.is_(None))
     chosen: dict[int | None, Plan] = {}

@@ -202,6 +202,19 @@ def test_booking_refuses_a_slot_that_can_no_longer_be_kept(session):
     assert refused.value.ids["reason"] == "capacity"
 
 
+def test_the_last_room_on_the_routes_is_booked_once(session):
+    day = PlannedDay(session, max_parcels=4)  # one parcel more than each van carries
+
+    first, second = book(session), book(session)
+    with pytest.raises(SlotUnavailable) as refused:
+        book(session)
+
+    assert {first.offer.route.vehicle_id, second.offer.route.vehicle_id} == {v.id for v in day.vans}
+    assert first.intake.order.depot_id == day.depot.id
+    assert refused.value.ids["reason"] == "capacity"
+    assert offers(session)[DAY]["11-13"].reason is slots.SlotRefusal.CAPACITY
+
+
 def test_published_plan_is_preferred_to_a_newer_draft(session):
     day = PlannedDay(session)
     day.plan.status = PlanStatus.PUBLISHED
