@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -180,4 +181,17 @@ def runner_config(settings: Settings) -> RunnerConfig:
 
 def make_app() -> FastAPI:
     """Entry point for `uvicorn --factory api.app:make_app`: settings from the environment."""
-    return create_app(Settings())
+    app = create_app(Settings())
+    freeze_startup_heap()
+    return app
+
+
+def freeze_startup_heap() -> None:
+    """Puts what the serving process has loaded so far (modules, OR-Tools, templates) out of
+    the garbage collector's full passes, for entry points that serve, once the app is built.
+
+    It lives as long as the process, and a full pass rescans it every few requests that load a
+    day's plan: about 0.1 s each on a small machine, which was the p95 of a slot query.
+    """
+    gc.collect()
+    gc.freeze()

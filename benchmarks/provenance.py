@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import os
 import platform
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import ortools
 
@@ -28,6 +32,14 @@ def machine() -> dict[str, str | int | None]:
         "cpus": os.cpu_count(),
         "commit": _git_commit(),
     }
+
+
+def write_csv(path: Path, rows: Sequence[Any]) -> None:
+    """One line per dataclass instance of `rows` (at least one), its fields as the header."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(dataclasses.asdict(rows[0])))
+        writer.writeheader()
+        writer.writerows(dataclasses.asdict(row) for row in rows)
 
 
 def shown(path: Path) -> str:

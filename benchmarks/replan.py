@@ -20,7 +20,6 @@ limit (its cost and lateness relative to the warm-started plan).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import random
@@ -28,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as clock_time
 from pathlib import Path
@@ -41,7 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import routing
-from benchmarks.provenance import RESULTS_DIR, machine, shown, stamp
+from benchmarks.provenance import RESULTS_DIR, machine, shown, stamp, write_csv
 from dispatch import plans, publishing, replanning
 from dispatch.demo_day import DEMO_TIMEZONE, seed_demo
 from dispatch.plan_jobs import PlanJobRunner, RunnerConfig
@@ -388,10 +387,7 @@ def write(
 ) -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     base = RESULTS_DIR / f"replan_{stamp()}"
-    with base.with_suffix(".csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(asdict(rounds[0])))
-        writer.writeheader()
-        writer.writerows(asdict(r) for r in rounds)
+    write_csv(base.with_suffix(".csv"), rounds)
     totals = [r.total_s for r in rounds]
     summary = {
         "machine": machine(),

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from api.app import create_app, runner_config
+from api.app import create_app, freeze_startup_heap, runner_config
 from cli import demo_stock
 from dispatch import couriers, plans, shifts
 from dispatch.demo_day import DEMO_TIMEZONE, DemoSeed, seed_demo
@@ -144,7 +144,9 @@ def demo(
                 f"The server's clock stands at {day} {CLOCK_START:%H:%M} ({zone.key}) until it "
                 f"is set: run `sameday simulate --url http://{host}:{port}` to play the day."
             )
-        uvicorn.run(create_app(settings, clock=clock), host=host, port=port)
+        app = create_app(settings, clock=clock)
+        freeze_startup_heap()
+        uvicorn.run(app, host=host, port=port)
 
 
 def _demo_settings(database_url: str, *, settable_clock: bool = False) -> Settings:

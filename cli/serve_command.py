@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from api.app import create_app
+from api.app import create_app, freeze_startup_heap
 from infra.db import make_engine
 from infra.migrate import SchemaOutOfDate, ensure_schema_current
 from infra.settings import Settings
@@ -27,4 +27,6 @@ def serve(
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
-    uvicorn.run(create_app(settings), host=host, port=port)
+    app = create_app(settings)
+    freeze_startup_heap()
+    uvicorn.run(app, host=host, port=port)
