@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+import routing
+from dispatch.problem_builder import PlanScope, build_problem
 from infra.models import Order, PlanJob, PlanStatus, Role
 from infra.models.planning import JobKind
 from tests.dispatch.test_slots import NEAR, TOMORROW, PlannedDay
-from tests.factories import DAY, auth_headers, make_user, order_payload
+from tests.factories import DAY, ZONE, auth_headers, make_user, order_payload
 
 PROBLEM = "application/problem+json"
 
@@ -182,3 +185,33 @@ def test_booking_takes_coordinates_from_the_order(client, session, dispatcher):
     # No geocoder in the tests: the order needs coordinates, as POST /orders says.
     assert response.status_code == 422
     assert response.json()["code"] == "coordinates_required"
+
+
+def test_slots_booked_through_the_api_are_honoured_by_the_next_plan(client, session, dispatcher):
+    day = PlannedDay(session)
+    windows = [("11:00", "13:00"), ("15:00", "17:00")]
+    booked = []
+    for window in windows:
+        response = client.post("/slots/book", json=booking(window=window), headers=dispatcher)
+        assert response.status_code == 201, response.text
+        booked.append(response.json()["order"]["id"])
+
+    built = build_problem(session, PlanScope(DAY, day.depot.id), zone=ZONE)
+    solution = routing.solve(built.problem, time_limit_s=2, seed=0)
+
+    assert routing.validate(built.problem, solution) == []
+    served = {a.visit_id: a.service_start_s for t in solution.tours for a in t.arrivals}
+    for order_id, (start, end) in zip(booked, windows, strict=True):
+        at = served[built.visit_id(order_id)]
+        assert built.clock.wall_seconds(time.fromisoformat(start)) <= at
+        assert at <= built.clock.wall_seconds(time.fromisoformat(end))
+
+
+def test_slots_of_a_draft_order_need_its_coordinates(client, dispatcher):
+    payload = order_payload(address="Unter den Linden 1")
+    del payload["lat"], payload["lng"]
+
+    response = client.post("/slots", json=payload, headers=dispatcher)
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["lat"]
