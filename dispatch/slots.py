@@ -24,7 +24,6 @@ not offered twice on the same room; the next replan decides where they really go
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import routing
-from dispatch.errors import NothingToPlan, SlotNotOffered, SlotUnavailable
+from dispatch.errors import NothingToPlan
 from dispatch.problem_builder import (
     PLANNABLE_STATUSES,
     BuiltProblem,
@@ -53,13 +52,10 @@ from dispatch.slot_insertion import (
     best_insertions,
     place_in_turn,
 )
-from infra.errors import FieldProblem
-from infra.geocoding import Geocoder
 from infra.models import Order, Plan, PlanStatus, Route, RouteStatus, Vehicle, VehicleStatus
 from infra.settings import OperationSettings, SlotSettings
-from orders import service as order_service
 from orders.cutoff import service_day_for
-from orders.drafts import OrderDraft, WindowDraft
+from orders.drafts import OrderDraft
 
 
 class SlotRefusal(enum.StrEnum):
@@ -123,12 +119,6 @@ class DaySlots:
     offers: tuple[SlotOffer, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Booking:
-    intake: order_service.Intake
-    offer: SlotOffer
-
-
 def offer_slots(
     session: Session,
     request: SlotRequest,
@@ -139,7 +129,7 @@ def offer_slots(
 ) -> list[DaySlots]:
     """The windows of today and the next operating day, each available or not with why."""
     return [
-        _day_slots(session, request, day, now=now, operation=operation, slots=slots)
+        day_slots(session, request, day, now=now, operation=operation, slots=slots)
         for day in slot_days(now, operation)
     ]
 
@@ -169,77 +159,6 @@ def candidate_windows(slots: SlotSettings) -> list[tuple[time, time]]:
     return windows
 
 
-def book_slot(
-    session: Session,
-    draft: OrderDraft,
-    *,
-    service_date: date,
-    window: WindowDraft,
-    now: datetime,
-    operation: OperationSettings,
-    slots: SlotSettings,
-    geocoder: Geocoder | None,
-    by_user_id: int | None = None,
-) -> Booking:
-    """Takes the order in for the slot, after checking again in this transaction that the slot
-    can still be kept.
-
-    Raises SlotNotOffered (no such slot), SlotUnavailable (past, or no longer feasible), and
-    what orders.service.take_order raises.
-    """
-    if draft.windows:
-        raise SlotNotOffered(
-            "the slot sets the delivery window; leave the order's windows out",
-            [FieldProblem("order.windows", "must be empty: the slot is the window")],
-        )
-    if service_date not in slot_days(now, operation):
-        raise SlotNotOffered(
-            f"slots are offered for {' and '.join(map(str, slot_days(now, operation)))}, "
-            f"not {service_date}",
-            [FieldProblem("service_date", "must be today or the next operating day")],
-        )
-    if (window.start, window.end) not in candidate_windows(slots):
-        raise SlotNotOffered(
-            f"{window.start:%H:%M}-{window.end:%H:%M} is not one of the delivery windows",
-            [FieldProblem("window", "must be one of the windows GET /slots lists")],
-        )
-    refusal = _timing_refusal(service_date, window.start, now, operation, slots)
-    if refusal is not None:
-        raise _unavailable(service_date, window, refusal)
-    booked = dataclasses.replace(draft, windows=(window,))
-    intake = order_service.take_order(
-        session,
-        booked,
-        received_at=now,
-        operation=operation,
-        geocoder=geocoder,
-        by_user_id=by_user_id,
-        service_date=service_date,
-    )
-    order = intake.order
-    request = request_of(draft, lat=order.lat, lng=order.lng)
-    day = _day_slots(
-        session,
-        request,
-        service_date,
-        now=now,
-        operation=operation,
-        slots=slots,
-        windows=[(window.start, window.end)],
-        exclude_order_ids={order.id},
-        lock=True,
-    )
-    offer = day.offers[0]
-    if offer.reason is not None or offer.route is None:
-        raise _unavailable(service_date, window, offer.reason or SlotRefusal.NO_VEHICLE)
-    if order.depot_id is None:
-        # Served from the depot of the vehicle that has room: plans of that depot see it.
-        vehicle = session.get(Vehicle, offer.route.vehicle_id)
-        order.depot_id = vehicle.depot_id if vehicle is not None else None
-        session.flush()
-    return Booking(intake, offer)
-
-
 def request_of(draft: OrderDraft, *, lat: float, lng: float) -> SlotRequest:
     return SlotRequest(
         lat=lat,
@@ -253,15 +172,7 @@ def request_of(draft: OrderDraft, *, lat: float, lng: float) -> SlotRequest:
     )
 
 
-def _unavailable(day: date, window: WindowDraft, reason: SlotRefusal) -> SlotUnavailable:
-    return SlotUnavailable(
-        f"the slot {day} {window.start:%H:%M}-{window.end:%H:%M} can no longer be promised: "
-        f"{reason.value}",
-        reason=reason.value,
-    )
-
-
-def _timing_refusal(
+def timing_refusal(
     day: date, start: time, now: datetime, operation: OperationSettings, slots: SlotSettings
 ) -> SlotRefusal | None:
     zone = operation.zone
@@ -276,7 +187,7 @@ def _timing_refusal(
     return None
 
 
-def _day_slots(
+def day_slots(
     session: Session,
     request: SlotRequest,
     day: date,
@@ -291,7 +202,7 @@ def _day_slots(
     zone = operation.zone
     clock = DayClock(day, zone)
     windows = list(windows if windows is not None else candidate_windows(slots))
-    refusals = [_timing_refusal(day, start, now, operation, slots) for start, _end in windows]
+    refusals = [timing_refusal(day, start, now, operation, slots) for start, _end in windows]
     open_windows = [w for w, refusal in zip(windows, refusals, strict=True) if refusal is None]
     plans = _live_plans(session, day, request.depot_id, lock=lock)
     verdicts: dict[tuple[time, time], _Verdict] = {}

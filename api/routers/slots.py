@@ -13,7 +13,7 @@ from api.idempotency import IdempotencyKey, respond_once
 from api.schemas.common import Lat, Lng
 from api.schemas.orders import OrderIn
 from api.schemas.slots import SlotBooked, SlotBookingIn, SlotsOut
-from dispatch import replanning, slots
+from dispatch import replanning, slot_booking, slots
 from infra.errors import FieldProblem, Invalid
 from orders import fields as f
 from orders.errors import InvalidOrder
@@ -97,7 +97,7 @@ def book_slot(
     for a replan, as for any new order."""
 
     def produce() -> SlotBooked:
-        booking = slots.book_slot(
+        booking = slot_booking.book_slot(
             session,
             payload.order.to_draft(),
             service_date=payload.service_date,

@@ -12,7 +12,8 @@ from pydantic import Field
 
 from api.schemas.common import RequestModel, ResponseModel
 from api.schemas.orders import LocalTime, OrderIn, OrderOut
-from dispatch.slots import Booking, DaySlots, SlotOffer, SlotRefusal
+from dispatch.slot_booking import Booking
+from dispatch.slots import DaySlots, SlotOffer, SlotRefusal
 from orders.drafts import WindowDraft
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 import routing
-from dispatch import plans, slots
+from dispatch import plans, slot_booking, slots
 from dispatch.errors import SlotUnavailable
 from dispatch.problem_builder import PlanScope, build_problem
 from infra.models import PlanStatus, RouteStatus
@@ -84,7 +84,7 @@ def offers(
     return {d.service_date: {f"{o.start:%H}-{o.end:%H}": o for o in d.offers} for d in days}
 
 
-def book(session, *, depot_id: int | None = None) -> slots.Booking:
+def book(session, *, depot_id: int | None = None) -> slot_booking.Booking:
     """Books 13-15 today for a parcel near the depot."""
     draft = OrderDraft(
         recipient_name="Grace Hopper",
@@ -93,7 +93,7 @@ def book(session, *, depot_id: int | None = None) -> slots.Booking:
         lng=NEAR[1],
         depot_id=depot_id,
     )
-    return slots.book_slot(
+    return slot_booking.book_slot(
         session,
         draft,
         service_date=DAY,
