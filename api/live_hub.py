@@ -22,6 +22,7 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra import live_events
+from infra.db import read_only_session
 from infra.errors import Unavailable
 from infra.live_events import LiveRecord
 from infra.live_signal import LiveSignal
@@ -197,7 +198,7 @@ class LiveHub:
         self, after_id: int, until_id: int, stream_filter: StreamFilter
     ) -> list[LiveRecord]:
         """A stream's catch-up from the log (a resumed or late stream), in a short session."""
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return live_events.events_after(
                 session,
                 after_id,
@@ -224,9 +225,9 @@ class LiveHub:
                         break
 
     def _read_latest_id(self) -> int:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return live_events.latest_event_id(session)
 
     def _read_new(self) -> list[LiveRecord]:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return live_events.events_after(session, self._sequence.watermark, limit=READ_BATCH)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from infra.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+_SQLITE_READ_ONLY = "sameday_sqlite_read_only"
+# Execution options for a connection or session that only reads: on SQLite its transactions
+# do not take the write lock (elsewhere they change nothing).
+READ_ONLY: dict[str, Any] = {_SQLITE_READ_ONLY: True}
 
 
 def is_sqlite(url: str) -> bool:
@@ -28,8 +34,9 @@ def make_engine(settings: Settings, *, foreign_keys: bool = True) -> Engine:
     engine = create_engine(
         url,
         echo=settings.database.echo,
-        # Requests run in a thread pool; each connection is used by one thread at a time.
-        connect_args={"check_same_thread": False},
+        # Requests run in a thread pool; each connection is used by one thread at a time. A
+        # writer waits this long (seconds) for another to commit before giving up.
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
     )
     _apply_sqlite_fixes(engine, foreign_keys=foreign_keys)
     return engine
@@ -39,16 +46,25 @@ def _apply_sqlite_fixes(engine: Engine, *, foreign_keys: bool) -> None:
     # pysqlite begins transactions lazily and on its own, which breaks SAVEPOINT and makes
     # nested transactions unreliable. As the SQLAlchemy SQLite docs recommend, switch the
     # driver's transaction handling off and emit BEGIN ourselves.
+    #
+    # Write-ahead logging lets readers go on while one connection writes (the live pages read
+    # while couriers report). Transactions take the write lock when they begin (IMMEDIATE):
+    # one that read first and wrote later could otherwise find that another connection wrote
+    # meanwhile, which SQLite answers at once with "database is locked", however long the busy
+    # timeout. Writers queue for the lock instead; connections that only read opt out with
+    # the READ_ONLY execution options.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+    def _on_begin(connection: Connection) -> None:
+        read_only = connection.get_execution_options().get(_SQLITE_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -58,3 +74,10 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def ping(session: Session) -> None:
     """Raises if the database does not answer a trivial query."""
     session.execute(text("SELECT 1"))
+
+
+def read_only_session(sessions: sessionmaker[Session]) -> Session:
+    """A session from `sessions` for reading only (see READ_ONLY); use it as a context manager."""
+    session = sessions()
+    session.connection(execution_options=READ_ONLY)
+    return session

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import StatementError
 
-from infra.models import Depot
+from infra import live_events
+from infra.db import read_only_session
+from infra.models import Depot, LiveEvent
 from tests.factories import make_depot, make_order
 
 
@@ -40,3 +44,40 @@ def test_instants_are_stored_as_utc_and_read_back_aware(session):
 def test_a_naive_datetime_is_refused(session):
     with pytest.raises(StatementError, match="naive datetime"):
         make_order(session, received_at=datetime(2025, 3, 4, 9, 30))
+
+
+def test_concurrent_writers_that_read_first_all_commit(committed_db):
+    # What the API does on every report: read (who is asking, the route), then write. On SQLite
+    # two such transactions used to collide with an immediate "database is locked".
+    with committed_db.sessions() as setup, setup.begin():
+        depot_id = make_depot(setup, code="LOCKS").id
+    failures: list[BaseException] = []
+
+    def report(worker: int) -> None:
+        try:
+            for k in range(15):
+                with committed_db.sessions() as session, session.begin():
+                    session.get(Depot, depot_id)
+                    time.sleep(0.001)  # another writer gets in between the read and the write
+                    live_events.record(
+                        session, "position", {"worker": worker, "k": k}, depot_id=depot_id
+                    )
+        except BaseException as error:  # collected: a thread's exception would go unseen
+            failures.append(error)
+
+    threads = [threading.Thread(target=report, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
+    with committed_db.sessions() as session:
+        stored = session.scalars(select(LiveEvent).where(LiveEvent.depot_id == depot_id)).all()
+    assert len(stored) == 6 * 15
+
+
+def test_a_read_only_session_does_not_wait_for_a_writer(committed_db):
+    with committed_db.sessions() as writer, writer.begin():
+        writer.get(Depot, 1)  # holds the write lock on SQLite until the block ends
+        with read_only_session(committed_db.sessions) as reader:
+            assert reader.scalar(select(func.count()).select_from(Depot)) is not None
