@@ -53,7 +53,7 @@ def report(
     try:
         ensure_schema_current(engine)
         with make_session_factory(engine)() as session:
-            result = kpis.compute(session, period, by)
+            result = kpis.compute(session, period, by, now=datetime.now(zone))
     except SchemaOutOfDate as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None

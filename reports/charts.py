@@ -85,6 +85,16 @@ CHARTS: dict[str, Callable[[KpiReport], Figure]] = {
         "Vehicle utilisation",
         "share",
     ),
+    "customer_service": lambda r: _per_group(
+        r,
+        {
+            "complaints": "complaints",
+            "complaints_overdue": "overdue",
+            "compensations": "compensations",
+        },
+        "Complaints and compensation",
+        "count",
+    ),
     "failed_by_reason": lambda r: _by_reason(
         r.breakdowns["failed_by_reason"], "attempts", "Failed attempts by reason"
     ),

@@ -36,10 +36,14 @@ from infra.models import (
     StockBatch,
     Stop,
     StopEvent,
+    StopEventKind,
     Vehicle,
 )
 from reports.errors import InvalidPeriod
 
+# Stop events that end a visit: the work done, and the failed attempt.
+SUCCESS = (StopEventKind.DELIVERED, StopEventKind.PICKUP_DONE)
+OUTCOMES = (*SUCCESS, StopEventKind.FAILED)
 # The live event kind that carries a route's projected ETAs (tracking.lateness writes it).
 ETAS_EVENT = "etas"
 # Longer periods are refused: the frames are read whole into memory.

@@ -33,7 +33,7 @@ def dashboard_page(
     last = _day(request.query_params.get("to")) or now.astimezone(zone).date()
     first = _day(request.query_params.get("from")) or last
     period = Period.of(first, max(first, last), zone)
-    report = kpis.compute(session, period, by)
+    report = kpis.compute(session, period, by, now=now)
     plan_ids = frames.day_plan_ids(session, Period(period.last, period.last, zone))
     return templates.TemplateResponse(
         request,

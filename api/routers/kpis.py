@@ -35,7 +35,7 @@ def _report(
     """The report the query asks for; dispatchers and admins only."""
     zone = settings.operation.zone
     first = from_ or now.astimezone(zone).date()
-    return kpis.compute(session, Period.of(first, to or first, zone), by)
+    return kpis.compute(session, Period.of(first, to or first, zone), by, now=now)
 
 
 ReportDep = Annotated[kpis.KpiReport, Depends(_report)]

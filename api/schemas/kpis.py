@@ -46,6 +46,15 @@ class KpiRowOut(ResponseModel):
     ratings: int
     csat_avg: float | None
     csat_share_4_5: float | None
+    complaints: int
+    complaints_per_1000_deliveries: float | None
+    complaints_closed: int
+    complaint_resolution_avg_h: float | None
+    complaint_resolution_p90_h: float | None
+    complaints_overdue: int
+    compensations: int
+    compensation_amount: float
+    compensation_points: int
 
 
 class ReasonCountOut(ResponseModel):

@@ -43,6 +43,11 @@ def test_kpis_answer_the_days_numbers_per_courier_and_over_the_period(client, se
     # A ratio with nothing to divide is null, not NaN.
     assert groups[kpis.NO_GROUP]["on_time_rate"] is None
     assert groups[kpis.NO_GROUP]["unserved_orders"] == 1
+    # The server's clock says 09:00: the complaint due at 16:00 is not overdue yet.
+    assert (totals["complaints"], totals["compensations"]) == (4, 3)
+    assert totals["complaints_overdue"] == 0
+    assert totals["compensation_amount"] == pytest.approx(5.0)
+    assert groups[kpis.NO_GROUP]["complaints_per_1000_deliveries"] is None
     # Every KPI the report computes reaches the JSON.
     report = kpis.compute(session, Period(DAY, DAY, ZONE), kpis.By.DAY)
     assert set(totals) == {"group", *report.summary.columns}

@@ -49,6 +49,8 @@ def test_the_dispatcher_reads_the_days_kpis_charts_and_map(server, committed_db)
 
             expect(page.locator("#tile-on-time .value")).to_have_text("20 %")
             expect(page.locator("#tile-deliveries .value")).to_have_text("3")
+            expect(page.locator("#tile-complaints .value")).to_have_text("4 · 1333.3")
+            expect(page.locator("#tile-compensation .value")).to_have_text("5.00 · 150")
             expect(page.locator("#charts .chart svg")).to_have_count(len(charts.CHARTS))
             trend = page.locator('[data-chart="failed_by_reason"]')
             expect(trend).to_contain_text("not_at_home")

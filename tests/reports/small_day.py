@@ -17,17 +17,30 @@ latitude each. ETAs for o1: predicted at 09:00 for 10:05, at 09:20 for 10:00, at
 09:57; for o2 at 11:00 for 12:10. Inspections: one passed; one failed and then corrected by one
 that passed. Holds: a temperature excursion holding two orders, a manual hold holding none.
 A newer draft plan of the same day (99 km) is not the day's plan.
+
+Complaints (opened, closed): about o2, late, 13:00, resolved 15:00; about o4, damaged, 14:00,
+rejected 18:00; about o1, 15:00, due 16:00 and still open (overdue); about o5 (never visited,
+no courier), 16:00, due the next day; about o2, opened the evening before at 20:00 and
+resolved at 10:00 (14 h). Compensation: 100 points for o2 (12:31), a 5.00 discount for o4
+(13:01), 50 points by hand for o1 (15:00), and a 10.00 discount for o6 that was voided.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from infra.models import (
+    Compensation,
+    CompensationKind,
+    CompensationStatus,
+    Complaint,
+    ComplaintCategory,
+    ComplaintSource,
+    ComplaintStatus,
     FailureReason,
     Feedback,
     Hold,
@@ -186,6 +199,7 @@ def build_small_day(session: Session, *, day: date = DAY) -> SmallDay:
             )
         )
     session.add_all([Feedback(order_id=o1.id, rating=5), Feedback(order_id=o2.id, rating=3)])
+    _customer_service(session, day, o1=o1, o2=o2, o4=o4, o5=o5, o6=o6)
     draft = Plan(service_date=day, depot_id=None)
     session.add(draft)
     session.flush()
@@ -202,3 +216,62 @@ def build_small_day(session: Session, *, day: date = DAY) -> SmallDay:
     )
     session.flush()
     return SmallDay(day, depot.code, courier.name, route.id, route.plan_id)
+
+
+def _customer_service(session: Session, day: date, **orders: Any) -> None:
+    def complaint(
+        o: Any,
+        category: ComplaintCategory,
+        opened: datetime,
+        closed: tuple[ComplaintStatus, datetime] | None = None,
+        due_h: int = 24,
+    ) -> None:
+        status, closed_at = closed or (ComplaintStatus.OPEN, None)
+        session.add(
+            Complaint(
+                order_id=o.id,
+                category=category,
+                description="about my parcel",
+                source=ComplaintSource.CUSTOMER,
+                status=status,
+                due_at=opened + timedelta(hours=due_h),
+                created_at=opened,
+                updated_at=closed_at or opened,
+                closed_at=closed_at,
+            )
+        )
+
+    late, damaged, other = (
+        ComplaintCategory.LATE,
+        ComplaintCategory.DAMAGED,
+        ComplaintCategory.OTHER,
+    )
+    resolved, rejected = ComplaintStatus.RESOLVED, ComplaintStatus.REJECTED
+    o1, o2, o4, o5, o6 = (orders[name] for name in ("o1", "o2", "o4", "o5", "o6"))
+    complaint(o2, late, at(13, day=day), (resolved, at(15, day=day)))
+    complaint(o4, damaged, at(14, day=day), (rejected, at(18, day=day)))
+    complaint(o1, other, at(15, day=day), due_h=1)
+    complaint(o5, late, at(16, day=day))
+    the_eve = day - timedelta(days=1)
+    complaint(o2, late, at(20, day=the_eve), (resolved, at(10, day=day)))
+
+    def compensation(o: Any, rule: str | None, issued: datetime, **award: Any) -> Compensation:
+        paid = Compensation(
+            order_id=o.id,
+            customer_key=f"order:{o.tracking_code}",
+            rule=rule,
+            kind=award.pop("kind", CompensationKind.BONUS_POINTS),
+            reason="breach",
+            status=CompensationStatus.ISSUED,
+            issued_at=issued,
+            **award,
+        )
+        session.add(paid)
+        return paid
+
+    code = CompensationKind.DISCOUNT_CODE
+    compensation(o2, "late_delivery", at(12, 31, day=day), points=100)
+    compensation(o4, "late_delivery", at(13, 1, day=day), kind=code, amount_cents=500)
+    compensation(o1, None, at(15, day=day), points=50)
+    voided = compensation(o6, "failed_attempt", at(13, 31, day=day), kind=code, amount_cents=1000)
+    voided.status, voided.voided_at = CompensationStatus.VOIDED, at(16, day=day)

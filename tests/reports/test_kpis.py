@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+import pandas as pd
 import pytest
 
 from reports import kpis
@@ -60,6 +61,20 @@ def test_each_kpi_of_the_small_day_matches_the_hand_computed_number(report):
         "ratings": 2,
         "csat_avg": 4.0,
         "csat_share_4_5": 0.5,
+        # Four opened on the day over three deliveries; the one opened the evening before
+        # counts only where it was resolved.
+        "complaints": 4,
+        "complaints_per_1000_deliveries": round(4 / 3 * 1000, 1),
+        # Closed on the day: 2 h, 4 h and 14 h; p90 interpolated 4 + 0.8 * 10.
+        "complaints_closed": 3,
+        "complaint_resolution_avg_h": round(20 / 3, 2),
+        "complaint_resolution_p90_h": 12.0,
+        # The one due at 16:00 is still open at the end of the day.
+        "complaints_overdue": 1,
+        # The voided discount does not count.
+        "compensations": 3,
+        "compensation_amount": 5.0,
+        "compensation_points": 150,
     }
     assert {name: row[name] for name in expected} == pytest.approx(expected)
     assert report.totals.to_dict() == pytest.approx(row.to_dict())
@@ -90,6 +105,23 @@ def test_by_courier_puts_the_couriers_work_under_their_name_and_holds_under_none
     assert (courier["deliveries"], courier["routes"], courier["inspections"]) == (3, 1, 2)
     nobody = report.summary.loc[kpis.NO_GROUP]
     assert (nobody["deliveries"], nobody["holds"], nobody["unserved_orders"]) == (0, 2, 1)
+    # The complaint about the order never visited has no courier, and no deliveries to rate.
+    assert (courier["complaints"], nobody["complaints"]) == (3, 1)
+    assert courier["complaints_per_1000_deliveries"] == 1000.0
+    assert pd.isna(nobody["complaints_per_1000_deliveries"])
+    assert (courier["complaints_closed"], courier["compensations"]) == (3, 3)
+
+
+def test_complaints_are_overdue_only_once_their_due_time_has_passed(session):
+    build_small_day(session)
+    period = Period(DAY, DAY, ZONE)
+    at_noon = datetime.combine(DAY, time(12), tzinfo=ZONE)
+    at_half_past_four = datetime.combine(DAY, time(16, 30), tzinfo=ZONE)
+
+    # At noon nothing is due yet; at 16:30 the complaint due at 16:00 is overdue.
+    assert kpis.compute(session, period, kpis.By.DAY, now=at_noon).totals["complaints_overdue"] == 0
+    late = kpis.compute(session, period, kpis.By.DAY, now=at_half_past_four)
+    assert late.totals["complaints_overdue"] == 1
 
 
 def test_by_depot_groups_under_the_depot_code(session):

@@ -1,0 +1,49 @@
+"""The frames one KPI report is computed from, read together from the period's rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from reports import frames, service_frames
+from reports.frames import Period
+
+
+@dataclass(frozen=True, slots=True)
+class Frames:
+    events: pd.DataFrame
+    windows: pd.DataFrame
+    routes: pd.DataFrame
+    pings: pd.DataFrame
+    etas: pd.DataFrame
+    inspections: pd.DataFrame
+    holds: pd.DataFrame
+    feedback: pd.DataFrame
+    unserved: pd.DataFrame
+    complaints: pd.DataFrame
+    compensations: pd.DataFrame
+
+
+def load(session: Session, period: Period, *, as_of: datetime) -> Frames:
+    """`as_of` is when complaints are judged overdue: the period's end, or now if earlier."""
+    plan_ids = frames.day_plan_ids(session, period)
+    events = frames.stop_events(session, period)
+    order_ids = [int(i) for i in events["order_id"].unique()]
+    routes = frames.routes(session, plan_ids)
+    courier_ids = [int(i) for i in routes["courier_id"].dropna().unique()]
+    return Frames(
+        events=events,
+        windows=frames.windows(session, order_ids),
+        routes=routes,
+        pings=frames.pings(session, courier_ids, period),
+        etas=frames.eta_predictions(session, period),
+        inspections=frames.inspections(session, period),
+        holds=frames.holds(session, period),
+        feedback=frames.feedback(session, order_ids),
+        unserved=frames.unserved(session, plan_ids),
+        complaints=service_frames.complaints(session, period, as_of),
+        compensations=service_frames.compensations(session, period),
+    )
