@@ -34,9 +34,10 @@ class ApiError(SimulationError):
 
 
 class ApiClient:
-    """A user of the API. Signs in again when the token expired (simulated hours pass)."""
+    """A user of the API. Signs in again when the token expired (simulated hours pass);
+    without a username, someone who never signs in (a customer with a tracking code)."""
 
-    def __init__(self, http: httpx.Client, username: str, password: str) -> None:
+    def __init__(self, http: httpx.Client, username: str | None, password: str = "") -> None:
         self._http = http
         self.username = username
         self._password = password
@@ -60,11 +61,13 @@ class ApiClient:
         """The response when its status is in `ok`, else ApiError."""
         extra_headers = kwargs.pop("headers", {})
         for attempt in range(ATTEMPTS):
-            if self._token is None:
-                self._sign_in()
-            headers = {**extra_headers, "Authorization": f"Bearer {self._token}"}
+            headers = dict(extra_headers)
+            if self.username is not None:
+                if self._token is None:
+                    self._sign_in()
+                headers["Authorization"] = f"Bearer {self._token}"
             response = self._http.request(method, path, headers=headers, **kwargs)
-            if response.status_code == 401 and attempt == 0:
+            if response.status_code == 401 and attempt == 0 and self.username is not None:
                 self._token = None
                 continue
             if response.status_code >= 500 and attempt < ATTEMPTS - 1:

@@ -1,5 +1,6 @@
-"""The dispatcher agent: publishes the day, breaks a vehicle down, takes urgent orders, and
-decides the proposed replans by one rule (accept unless lateness grows), logging each call."""
+"""The dispatcher agent: publishes the day, breaks a vehicle down, takes urgent orders,
+decides the proposed replans by one rule (accept unless lateness grows), logging each call,
+and answers the customers' complaints."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import csv
 import io
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from infra.models import ComplaintStatus
 from simulator.client import ApiClient, SimulationError
 from simulator.day_model import Place
 from simulator.noise import NoiseModel
@@ -17,6 +19,13 @@ from simulator.noise import NoiseModel
 # Replans still waiting for the runner or running.
 _OPEN = frozenset({"queued", "running"})
 _APPLIED = frozenset({"applied", "accepted"})
+# The dispatcher looks at the complaints inbox this often.
+COMPLAINTS_EVERY = timedelta(minutes=15)
+_RESPONSES = {
+    ComplaintStatus.RESOLVED: "We are sorry. The courier's day ran late; we have credited you.",
+    ComplaintStatus.REJECTED: "Our records show the parcel was handed over in good order.",
+    ComplaintStatus.IN_PROGRESS: "Thank you; we are looking into it and will write again.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,7 @@ class Dispatcher:
     # Replans whose new plan the couriers already know about.
     _seen_applied: set[int] = field(default_factory=set)
     _left_behind: set[int] = field(default_factory=set)
+    _inbox_read_at: datetime | None = None
 
     def published_plan(self, *, time_limit_s: int) -> int:
         """The day's published plan: the newest draft is published if none is, and a plan is
@@ -111,6 +121,23 @@ class Dispatcher:
             headers={"Idempotency-Key": f"sim-urgent-{self.day:%Y%m%d}"},
         )
         return [int(o["id"]) for o in accepted["orders"]]
+
+    def answer_complaints(self, noise: NoiseModel, now: datetime) -> None:
+        """Every quarter of an hour: each open complaint whose time has come (drawn per
+        order) is answered, and resolved, rejected or left in progress."""
+        if self._inbox_read_at is not None and now - self._inbox_read_at < COMPLAINTS_EVERY:
+            return
+        self._inbox_read_at = now
+        for complaint in self.api.get("/complaints", params={"status": "open"}):
+            after_min, status = noise.answer(int(complaint["order_id"]))
+            opened_at = datetime.fromisoformat(complaint["created_at"])
+            if opened_at + timedelta(minutes=after_min) > now:
+                continue
+            self.api.send(
+                "PATCH",
+                f"/complaints/{complaint['id']}",
+                json={"status": status, "response": _RESPONSES[status]},
+            )
 
     def replans(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self.api.get("/replans", params={"day": self.day.isoformat()})

@@ -62,6 +62,37 @@ def figures(outcomes: Iterable[Outcome], orders: int, distance_m: float) -> Figu
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerFigures:
+    """What customers said of the played day and what the server gave them back."""
+
+    feedback: int
+    csat_avg: float | None
+    csat_share_4_5: float | None
+    complaints_opened: int
+    complaints_by_category: dict[str, int]
+    complaints_by_status: dict[str, int]
+    compensations: int
+    compensation_points: int
+    compensation_amount: float
+
+
+def customer_figures(run: SimulationRun) -> CustomerFigures:
+    ratings = list(run.ratings.values())
+    issued = [c for c in run.compensations if c["status"] == "issued"]
+    return CustomerFigures(
+        feedback=len(ratings),
+        csat_avg=round(float(np.mean(ratings)), 2) if ratings else None,
+        csat_share_4_5=round(sum(r >= 4 for r in ratings) / len(ratings), 3) if ratings else None,
+        complaints_opened=len(run.complaints),
+        complaints_by_category=dict(sorted(Counter(c["category"] for c in run.complaints).items())),
+        complaints_by_status=dict(sorted(Counter(c["status"] for c in run.complaints).items())),
+        compensations=len(issued),
+        compensation_points=sum(c["points"] or 0 for c in issued),
+        compensation_amount=sum(c["amount_cents"] or 0 for c in issued) / 100,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     run: SimulationRun
     played: dict[int, Outcome]
@@ -69,6 +100,7 @@ class Report:
     with_figures: Figures
     without_figures: Figures
     replans: dict[str, int]
+    customers: CustomerFigures
 
 
 def build_report(run: SimulationRun) -> Report:
@@ -96,6 +128,7 @@ def build_report(run: SimulationRun) -> Report:
         figures(played.values(), orders, sum(a.distance_m for a in run.agents)),
         figures(without.outcomes, orders, without.distance_m),
         replans,
+        customer_figures(run),
     )
 
 
@@ -130,9 +163,19 @@ def table(report: Report) -> Table:
         )
     for name, count in report.replans.items():
         rows.append((f"replans {name.replace('_', ' ')}", str(count), "-"))
+    c = report.customers
+    rows.append(("feedback / CSAT mean", f"{c.feedback} / {_or_dash(c.csat_avg)}", "-"))
+    rows.append(("complaints opened", str(c.complaints_opened), "-"))
+    rows.extend((f"  complaints {name}", str(n), "-") for name, n in c.complaints_by_status.items())
+    paid = f"{c.compensations} ({c.compensation_amount:.2f} + {c.compensation_points} points)"
+    rows.append(("compensation issued", paid, "-"))
     for row in rows:
         result.add_row(*row)
     return result
+
+
+def _or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
 
 
 def _pair(f: Figures) -> str:
@@ -159,6 +202,7 @@ def write_files(report: Report, out: Path) -> tuple[Path, Path]:
         WITH: asdict(report.with_figures),
         WITHOUT: asdict(report.without_figures),
         "replans": report.replans,
+        "customers": asdict(report.customers),
         "decisions": [
             {**asdict(d), "at": d.at.isoformat()} for d in sorted(run.decisions, key=_by_time)
         ],

@@ -16,6 +16,7 @@ from dispatch.demo_day import PASSWORDS
 from simulator.client import ApiClient, ApiError, SimulationError
 from simulator.counterfactual import Breakdown, PlannedRoute
 from simulator.courier import CourierAgent, Phase, Timing
+from simulator.customers import Customers, codes_of, serve_customers
 from simulator.day_model import Place, Visit, profile_of
 from simulator.dispatcher import Decision, Dispatcher
 from simulator.noise import NoiseModel
@@ -65,6 +66,11 @@ class SimulationRun:
     replans: list[dict[str, Any]]
     orders_at_end: dict[int, str]
     noise: NoiseModel
+    # What the customers did (ratings by order) and the server's complaints and compensation
+    # of the orders in play at the end.
+    ratings: dict[int, int]
+    complaints: list[dict[str, Any]]
+    compensations: list[dict[str, Any]]
 
 
 Progress = Callable[[datetime, datetime, datetime], None]
@@ -124,6 +130,7 @@ def _play(
         int(d["id"]): Place(float(d["lat"]), float(d["lng"])) for d in dispatcher.api.get("/depots")
     }
     orders = _orders(dispatcher.api, day)
+    customers = Customers(ApiClient(http, None), noise, codes_of(orders))
     usernames = {int(u["id"]): str(u["username"]) for u in admin.get("/users")}
     couriers = {int(c["id"]): usernames[int(c["user_id"])] for c in admin.get("/couriers")}
 
@@ -167,15 +174,24 @@ def _play(
             breakdown = _break_down(dispatcher, agents, now)
         if not urgent and local.time() >= config.urgent_at:
             urgent = dispatcher.take_urgent_orders(noise, depots, urgent_count, local)
+            customers.codes |= codes_of(_orders(dispatcher.api, day))
         if dispatcher.settle(now, timeout_s=config.replan_timeout_s):
             for agent in agents.values():
                 agent.refresh(now)
             current = dispatcher.published_plan(time_limit_s=config.plan_time_limit_s)
             enlist(dispatcher.plan(current)["routes"])
+        serve_customers(customers, dispatcher, agents.values(), now)
         if progress is not None:
             progress(start, now, end)
         if config.speed > 0:
             time.sleep(max(0.0, config.step_s / config.speed - (time.monotonic() - began)))
+
+    couriers_done_at = now
+    # The last deliveries' customers react after the couriers are back.
+    while customers.waiting and now < end:
+        now = min(now + step, end)
+        set_clock(now)
+        serve_customers(customers, dispatcher, agents.values(), now)
 
     in_play |= set(urgent)
     final = _orders(dispatcher.api, day)
@@ -183,7 +199,7 @@ def _play(
         day=day,
         zone=zone,
         started_at=start,
-        ended_at=now,
+        ended_at=couriers_done_at,
         plan_id=plan_id,
         original_routes=original,
         order_refs={o: str(final[o]["reference"] or final[o]["tracking_code"]) for o in in_play},
@@ -195,6 +211,9 @@ def _play(
         replans=dispatcher.replans(),
         orders_at_end={o: str(final[o]["status"]) for o in in_play},
         noise=noise,
+        ratings=customers.ratings,
+        complaints=[c for c in dispatcher.api.get("/complaints") if c["order_id"] in in_play],
+        compensations=[c for c in dispatcher.api.get("/compensations") if c["order_id"] in in_play],
     )
 
 

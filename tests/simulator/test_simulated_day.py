@@ -23,8 +23,10 @@ from dispatch.demo_day import seed_demo
 from infra.clock import SettableClock
 from infra.db import make_engine, make_session_factory
 from infra.migrate import upgrade
-from infra.models import Plan, PlanStatus, Route, RouteStatus, StopEvent
+from infra.models import Feedback, Plan, PlanStatus, Route, RouteStatus, StopEvent
 from infra.settings import Settings
+from reports import kpis
+from reports.frames import Period
 from simulator.courier import Phase
 from simulator.report import Report, build_report, write_files
 from simulator.run import SimulationConfig, simulate
@@ -168,3 +170,29 @@ def test_the_report_files_are_written(played):
     assert summary["without replanning"]["orders"] == played.report.without_figures.orders
     # A header and one row per order in each world.
     assert len(rows) == 1 + 2 * played.report.with_figures.orders
+
+
+def test_customers_rate_complain_and_are_compensated_and_the_kpis_show_it(played):
+    run, customers = played.report.run, played.report.customers
+    late_orders = {o.order_id for o in played.report.played.values() if o.late_s > 31 * 60}
+    compensated = {c["order_id"] for c in run.compensations if c["status"] == "issued"}
+    closed = [c for c in run.complaints if c["status"] in ("resolved", "rejected")]
+
+    assert customers.feedback == len(run.ratings) > 0
+    assert customers.complaints_opened == len(run.complaints) > 0
+    assert closed
+    assert all(c["response"] for c in closed)
+    # Served more than 30 min past the window: the server's lateness rule paid for it.
+    assert late_orders <= compensated
+    engine = make_engine(played.settings)
+    try:
+        with make_session_factory(engine)() as session:
+            stored = session.scalar(select(func.count()).select_from(Feedback))
+            totals = kpis.compute(session, Period(DAY, DAY, ZONE), kpis.By.DAY).totals
+    finally:
+        engine.dispose()
+    assert stored == customers.feedback
+    assert totals["ratings"] == customers.feedback
+    assert totals["complaints"] == customers.complaints_opened
+    assert totals["complaints_closed"] == len(closed)
+    assert totals["compensations"] == customers.compensations
