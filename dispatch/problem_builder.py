@@ -85,8 +85,9 @@ class VehicleOverride:
     fixed_order_ids: tuple[int, ...] = ()
     # False when the vehicle is away from the depot and cannot load anything new.
     can_load_at_start: bool = True
-    # The shift may end this late instead (a courier on the road finishing what is on board).
-    ends_by: datetime | None = None
+    # The shift may end this much after the later of its end and `ready_at` (a courier on the
+    # road finishing what is on board).
+    overtime_s: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,9 +350,10 @@ def _solver_vehicle(
         shift_window = routing.TimeWindow(
             clock.wall_seconds(vehicle.shift_start), clock.wall_seconds(vehicle.shift_end)
         )
-    if override.ends_by is not None:
+    if override.overtime_s:
+        ready_s = clock.seconds(override.ready_at) if override.ready_at else 0
         shift_window = routing.TimeWindow(
-            shift_window.start_s, max(shift_window.end_s, clock.seconds(override.ends_by))
+            shift_window.start_s, max(shift_window.end_s, ready_s) + override.overtime_s
         )
     return routing.Vehicle(
         id=solver_vehicle_id(vehicle.id),

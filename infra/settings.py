@@ -190,8 +190,8 @@ class ReplanSettings(BaseModel):
     eta_change_notice_s: int = Field(default=600, ge=0, le=24 * 3600)
     # Lateness and failed attempts propose at most one replan per plan in this interval.
     min_interval_s: int = Field(default=120, ge=0, le=24 * 3600)
-    # A courier on the road may work until this long from now, past the end of the shift if
-    # need be, to deliver what is on board: late in the day that beats driving it back.
+    # A courier on the road may work this long past the end of the shift (past now, once the
+    # shift is over) to deliver what is on board: that beats driving it back to the depot.
     finish_grace_s: int = Field(default=2 * 3600, ge=0, le=12 * 3600)
 
 
@@ -372,8 +372,8 @@ class Settings(BaseSettings):
     replanning: ReplanSettings = Field(default_factory=ReplanSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
-    slots: SlotSettings = Field(default_factory=SlotSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    slots: SlotSettings = Field(default_factory=SlotSettings)
 
     @model_validator(mode="after")
     def _real_clock_in_production(self) -> Self:

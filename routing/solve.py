@@ -20,7 +20,7 @@ from routing.prechecks import check_prefixes, precheck
 from routing.problem import InvalidProblem, Problem
 from routing.search import DEFAULT, SearchConfig, from_given_routes, search_parameters
 from routing.solution import DROP_REASONS, Solution, Unassigned, UnassignedReason
-from routing.warm_start import initial_assignment
+from routing.warm_start import feasible_routes, initial_assignment
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ def solve(
             fraction = (time.monotonic() - started) / max(time_limit_s, 1e-9)
             report(min(1.0, fraction), cost / UNITS_PER_CURRENCY)
 
+    if initial_routes is not None:
+        initial_routes = feasible_routes(kept, initial_routes)
     assignment, status = _search(ctx, config, time_limit_s, initial_routes, seed, on_improvement)
     if assignment is None and ctx.routing.status() == _INVALID:
         raise ValueError(f"OR-Tools rejected the search parameters of {config.name!r}")

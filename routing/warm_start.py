@@ -8,6 +8,9 @@ from collections.abc import Mapping, Sequence
 from ortools.constraint_solver import pywrapcp, routing_parameters_pb2
 
 from routing.constraints.context import ModelContext
+from routing.evaluate import evaluate
+from routing.problem import Problem
+from routing.validation import validate
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +57,29 @@ def initial_assignment(
     if assignment is None:
         logger.info("the warm start does not satisfy the model; solving from scratch")
     return assignment
+
+
+def feasible_routes(
+    problem: Problem, routes: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """`routes` cut back until each one keeps every rule, dropping visits from a broken route's
+    end (never its fixed prefix); ids this problem does not know are skipped.
+
+    A previous plan driven on may break a rule of the day as it is now (a courier running late
+    ends after the shift): OR-Tools then refuses the whole warm start and a short search from
+    scratch does far worse than the previous plan less its last stops.
+    """
+    known = {v.id for v in problem.visits}
+    repaired: dict[str, list[str]] = {}
+    for vehicle in problem.vehicles:
+        fixed = len(vehicle.fixed_prefix)
+        sequence = [v for v in routes.get(vehicle.id, ()) if v in known]
+        while len(sequence) > fixed and _breaks_rules(problem, vehicle.id, sequence):
+            sequence.pop()
+        repaired[vehicle.id] = sequence
+    return repaired
+
+
+def _breaks_rules(problem: Problem, vehicle_id: str, sequence: list[str]) -> bool:
+    tour = evaluate(problem, {vehicle_id: sequence})
+    return any(v.vehicle_id == vehicle_id for v in validate(problem, tour))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -182,8 +182,8 @@ def _under_way(
     now: datetime,
     finish_grace_s: int,
 ) -> VehicleOverride:
-    """A departed vehicle: from where the courier is, with what is on board, working at least
-    `finish_grace_s` from now (past the shift's end if need be)."""
+    """A departed vehicle: from where the courier is, with what is on board, working up to
+    `finish_grace_s` past the end of the shift (or past now, once the shift is over)."""
     on_board = {s.order_id for s in remaining if kind_of[s.order_id] is OrderKind.DELIVERY}
     at_stop = (
         remaining[0] if remaining and progress[remaining[0].id].state is StopState.ARRIVED else None
@@ -204,7 +204,7 @@ def _under_way(
         loaded_order_ids=frozenset(on_board),
         fixed_order_ids=fixed,
         can_load_at_start=False,
-        ends_by=now + timedelta(seconds=finish_grace_s),
+        overtime_s=finish_grace_s,
     )
 
 

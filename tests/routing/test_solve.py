@@ -19,6 +19,7 @@ from routing import (
     solve,
     validate,
 )
+from routing.warm_start import feasible_routes
 from tests.routing.factories import hms, line_matrix, make_problem, make_vehicle, make_visit, window
 
 LIMIT_S = 1.0
@@ -243,6 +244,23 @@ def test_a_fixed_prefix_opens_the_route_in_its_order() -> None:
     vehicle = make_vehicle(fixed_prefix=("O4", "O1"))
     solution = solved(make_problem(visits, [vehicle]))
     assert solution.tours[0].visit_ids[:2] == ("O4", "O1")
+
+
+def test_a_warm_start_that_breaks_the_shift_is_cut_back_not_thrown_away() -> None:
+    # Six stops 1 km apart in a line, 100 s per km: the shift (08:00-08:16:40) ends before
+    # the given route can come back from its sixth stop.
+    visits = [make_visit(f"O{i}", i) for i in range(1, 7)]
+    vehicle = make_vehicle(shift=TimeWindow(hms(8), hms(8) + 1000), fixed_prefix=("O1",))
+    problem = make_problem(visits, [vehicle])
+    given = {"V1": ["O1", "O2", "O3", "O4", "O5", "O6", "unknown"]}
+    assert validate(problem, evaluate(problem, {"V1": given["V1"][:6]}))
+
+    repaired = feasible_routes(problem, given)
+
+    assert repaired == {"V1": ["O1", "O2", "O3", "O4", "O5"]}
+    assert validate(problem, evaluate(problem, repaired)) == []
+    solution = solved(problem, initial_routes=given)
+    assert len(solution.tours[0].arrivals) == 5
 
 
 def test_a_warm_start_is_improved_not_lost() -> None:
