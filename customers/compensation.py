@@ -26,6 +26,7 @@ from infra.models import (
 )
 from infra.settings import CompensationRule, ServiceSettings
 from orders import service as orders
+from orders import timeline
 from tracking import notifications
 
 _DONE = (StopEventKind.DELIVERED, StopEventKind.PICKUP_DONE)
@@ -154,18 +155,23 @@ def _issue(
     except IntegrityError:
         return None
     _book(session, compensation, sign=1, note=f"issued: {reason}", now=now)
-    notifications.notify_customer(
+    details = {
+        "kind": compensation.kind.value,
+        "points": compensation.points,
+        "amount_cents": compensation.amount_cents,
+        "discount_code": compensation.discount_code,
+        "reason": compensation.reason,
+    }
+    timeline.record(
         session,
-        order,
-        notifications.COMPENSATION_ISSUED,
-        now=now,
-        details={
-            "kind": compensation.kind.value,
-            "points": compensation.points,
-            "amount_cents": compensation.amount_cents,
-            "discount_code": compensation.discount_code,
-            "reason": compensation.reason,
-        },
+        order.id,
+        timeline.COMPENSATION_ISSUED,
+        {"compensation_id": compensation.id, "rule": rule, **details},
+        at=now,
+        actor_id=by_id,
+    )
+    notifications.notify_customer(
+        session, order, notifications.COMPENSATION_ISSUED, now=now, details=details
     )
     return compensation
 
@@ -211,6 +217,14 @@ def void(
     compensation.voided_at, compensation.voided_by_id = now, by_id
     compensation.void_reason = reason[:500]
     _book(session, compensation, sign=-1, note=f"voided: {reason}", now=now)
+    timeline.record(
+        session,
+        compensation.order_id,
+        timeline.COMPENSATION_VOIDED,
+        {"compensation_id": compensation.id, "reason": compensation.void_reason},
+        at=now,
+        actor_id=by_id,
+    )
     return compensation
 
 

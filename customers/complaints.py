@@ -24,6 +24,7 @@ from infra.models import (
 )
 from infra.settings import ServiceSettings
 from orders import service as orders
+from orders import timeline
 from tracking import notifications
 
 STILL_OPEN = (ComplaintStatus.OPEN, ComplaintStatus.IN_PROGRESS)
@@ -109,6 +110,14 @@ def _open(
     )
     session.add(complaint)
     session.flush()
+    timeline.record(
+        session,
+        order.id,
+        timeline.COMPLAINT_OPENED,
+        {"complaint_id": complaint.id, "category": text.category.value, "source": source.value},
+        at=now,
+        actor_id=by_id,
+    )
     if text.category in DEFECT_CATEGORIES:
         defects.hold_if_repeated(
             session, order.id, threshold=settings.defect_hold_threshold, now=now
@@ -169,12 +178,30 @@ def change_complaint(
         complaint.status = change.status
         if change.status not in STILL_OPEN:
             complaint.closed_at = now
+            timeline.record(
+                session,
+                complaint.order_id,
+                timeline.COMPLAINT_CLOSED,
+                {"complaint_id": complaint.id, "status": change.status.value},
+                at=now,
+            )
     if change.owner_id is not None:
         _check_owner(session, change.owner_id)
         complaint.owner_id = change.owner_id
     if change.response is not None and change.response != complaint.response:
         complaint.response = change.response
         order = orders.get_order(session, complaint.order_id)
+        timeline.record(
+            session,
+            order.id,
+            timeline.COMPLAINT_ANSWERED,
+            {
+                "complaint_id": complaint.id,
+                "status": complaint.status.value,
+                "response": change.response,
+            },
+            at=now,
+        )
         notifications.notify_customer(
             session,
             order,

@@ -30,6 +30,7 @@ from infra.models import (
 )
 from infra.settings import OperationSettings, ServiceSettings
 from orders import service as orders
+from orders import timeline
 from orders.cutoff import service_day_for
 from tracking import notifications
 from warehouse import holds, stock
@@ -155,6 +156,14 @@ def _schedule(
     )
     session.add(returned)
     session.flush()
+    timeline.record(
+        session,
+        order.id,
+        timeline.RETURN_REQUESTED,
+        {"return_id": returned.id, "pickup_order_id": pickup.id, "reason": ask.reason.value},
+        at=now,
+        actor_id=by_id,
+    )
     notifications.notify_customer(session, pickup, notifications.RETURN_SCHEDULED, now=now)
     if ask.reason is ReturnReason.FAULTY_GOODS and ask.complaint_id is None:
         defects.hold_if_repeated(
@@ -228,5 +237,13 @@ def receive_return(
             now=now,
         )
         returned.hold_id = effects.hold.id
+    timeline.record(
+        session,
+        returned.order_id,
+        timeline.RETURN_RECEIVED,
+        {"return_id": returned.id, "defect": defect, "hold_id": returned.hold_id},
+        at=now,
+        actor_id=by_id,
+    )
     session.flush()
     return returned, effects

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from infra.models import (
     StopEventKind,
 )
 from infra.settings import TrackingSettings
+from orders import timeline
 from tracking import etas as tracking_etas
 from tracking import pings as tracking_pings
 from tracking.stop_events import StopProgress, progress_of
@@ -32,9 +34,11 @@ MAX_CODE_CHARS = 32
 
 @dataclass(frozen=True, slots=True)
 class Milestone:
-    kind: str  # received, planned, out_for_delivery, arrived, delivered, failed, picked_up
+    kind: str  # one of `orders.timeline.CUSTOMER_FIELDS`
     at: datetime
     reason: str | None = None
+    # Only the fields `orders.timeline.CUSTOMER_FIELDS` lets the customer read.
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,10 @@ def tracking_view(
         tracking_code=order.tracking_code,
         status=order.status,
         service_date=order.service_date.isoformat(),
-        timeline=[Milestone("received", order.received_at)],
+        timeline=[
+            Milestone(entry.kind, entry.at, entry.payload.get("reason"), entry.payload)
+            for entry in timeline.timeline_of(session, order.id, customer_view=True)
+        ],
         promised_from=windows[0][0] if windows else None,
         promised_until=windows[-1][1] if windows else None,
         feedback_open=order.status is OrderStatus.DELIVERED and feedback is None,
@@ -107,14 +114,6 @@ def tracking_view(
     route = stop.route
     progress = progress_of(session, [s.id for s in route.stops])
     mine = progress[stop.id]
-    if route.plan.published_at is not None:
-        view.timeline.append(Milestone("planned", route.plan.published_at))
-    if route.departed_at is not None:
-        view.timeline.append(Milestone("out_for_delivery", route.departed_at))
-    for event in mine.events:
-        kind = "picked_up" if event.kind is StopEventKind.PICKUP_DONE else event.kind.value
-        reason = event.failure_reason.value if event.failure_reason else None
-        view.timeline.append(Milestone(kind, event.occurred_at, reason))
     final = mine.final_event
     proof = None
     if final is not None and final.kind in (StopEventKind.DELIVERED, StopEventKind.PICKUP_DONE):
@@ -153,6 +152,13 @@ def give_feedback(
     feedback = Feedback(order_id=order.id, rating=rating, comment=comment, created_at=now)
     session.add(feedback)
     session.flush()
+    timeline.record(
+        session,
+        order.id,
+        timeline.FEEDBACK,
+        {"feedback_id": feedback.id, "rating": rating, "comment": comment},
+        at=now,
+    )
     return feedback
 
 

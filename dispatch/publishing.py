@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 from dispatch import plans
 from dispatch.errors import NoRouteAssigned, PlanNotEditable
 from infra.models import Order, OrderStatus, Plan, PlanStatus, Route, Shift, Stop, Vehicle
+from orders import timeline
 from tracking import notifications
 
 # Orders a publication may move to `planned`; later states belong to the route being driven.
 _REPLANNABLE = (OrderStatus.PLANNABLE, OrderStatus.PLANNED)
+# Orders a publication puts on their timeline: to be served by this plan's routes.
+_ROUTED = (OrderStatus.PLANNED, OrderStatus.OUT_FOR_DELIVERY)
 
 
 def publish_plan(session: Session, plan_id: int, *, now: datetime) -> Plan:
@@ -63,6 +66,7 @@ def publish_plan(session: Session, plan_id: int, *, now: datetime) -> Plan:
         route.courier_id = shift.courier_id if shift else None
     waiting = _set_status(session, _routed_order_ids(plan), OrderStatus.PLANNED)
     _tell_windows(session, plan, told, waiting, now=now)
+    _record_on_timelines(session, plan, set(told), now=now)
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = now
     session.flush()
@@ -94,6 +98,33 @@ def _tell_windows(
         window = windows[order.id]
         if order.id not in told or told[order.id] != window:
             notifications.notify_window(session, order, window, now=now)
+
+
+def _record_on_timelines(session: Session, plan: Plan, earlier: set[int], *, now: datetime) -> None:
+    """Puts the route, stop and planned arrival on the timeline of each order still to be
+    served; an order the superseded plan routed too was replanned."""
+    orders = plans.orders_of(session, plan)
+    for route in plan.routes:
+        vehicle = session.get(Vehicle, route.vehicle_id)
+        assert vehicle is not None  # a foreign key
+        for stop in route.stops:
+            if orders[stop.order_id].status not in _ROUTED:
+                continue
+            timeline.record(
+                session,
+                stop.order_id,
+                timeline.REPLANNED if stop.order_id in earlier else timeline.PLANNED,
+                {
+                    "plan_id": plan.id,
+                    "route_id": route.id,
+                    "vehicle_code": vehicle.code,
+                    "courier_id": route.courier_id,
+                    "sequence": stop.sequence,
+                    "planned_arrival_at": stop.planned_arrival_at.isoformat(),
+                    "planned_service_start_at": stop.planned_service_start_at.isoformat(),
+                },
+                at=now,
+            )
 
 
 def _routed_order_ids(plan: Plan) -> list[int]:

@@ -24,7 +24,7 @@ from infra.models import (
     Parcel,
 )
 from infra.settings import OperationSettings
-from orders import rules
+from orders import rules, timeline
 from orders.csv_intake import read_orders_csv
 from orders.cutoff import ServiceDay, service_day_for
 from orders.drafts import OrderChanges, OrderDraft, WindowDraft
@@ -213,6 +213,7 @@ def take_order(
     )
     session.add(order)
     session.flush()
+    _record_intake(session, order, by_user_id)
     return Intake(order, day)
 
 
@@ -284,7 +285,24 @@ def take_order_file(
         )
     session.add_all(order for _, order in accepted)
     session.flush()
+    for row, order in accepted:
+        _record_intake(session, order, by_user_id, row=row)
     return FileIntake(day, accepted)
+
+
+def _record_intake(
+    session: Session, order: Order, by_user_id: int | None, *, row: int | None = None
+) -> None:
+    payload: dict[str, object] = {
+        "reference": order.reference,
+        "service_date": order.service_date.isoformat(),
+        "source": "single" if row is None else "csv",
+    }
+    if row is not None:
+        payload["csv_row"] = row
+    timeline.record(
+        session, order.id, timeline.RECEIVED, payload, at=order.received_at, actor_id=by_user_id
+    )
 
 
 def get_order(session: Session, order_id: int) -> Order:
@@ -293,6 +311,12 @@ def get_order(session: Session, order_id: int) -> Order:
     if order is None:
         raise OrderNotFound(f"order {order_id} does not exist", order_id=order_id)
     return order
+
+
+def order_timeline(session: Session, order_id: int) -> list[timeline.TimelineEntry]:
+    """Every event of the order as dispatchers read it. Raises OrderNotFound."""
+    order = get_order(session, order_id)
+    return timeline.timeline_of(session, order.id, customer_view=False)
 
 
 def list_orders(
@@ -380,12 +404,22 @@ def amend_order(
     return order
 
 
-def cancel_order(session: Session, order_id: int) -> Order:
+def cancel_order(
+    session: Session, order_id: int, *, now: datetime, by_id: int | None = None
+) -> Order:
     """Raises OrderNotFound, OrderNotEditable."""
     order = get_order(session, order_id)
     if order.status is OrderStatus.CANCELLED:
         return order
     _refuse_unless(order, CANCELLABLE, "cancelled")
+    timeline.record(
+        session,
+        order.id,
+        timeline.CANCELLED,
+        {"previous_status": order.status.value},
+        at=now,
+        actor_id=by_id,
+    )
     order.status = OrderStatus.CANCELLED
     session.flush()
     return order

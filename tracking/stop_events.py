@@ -26,6 +26,7 @@ from infra.models import (
     StopEventKind,
 )
 from infra.settings import TrackingSettings
+from orders import timeline
 from tracking import lateness, live_feed, notifications
 from tracking.errors import (
     ClientEventIdReused,
@@ -165,6 +166,7 @@ def record_stop_event(
             raise
         return _replay(session, raced, stop_id, report)
     _follow(session, route, stop, order, after, report, now=now)
+    _record_on_timeline(session, event)
     session.flush()
     context = live_feed.stop_changed(session, route, stop, order, event, after.value)
     change = None
@@ -173,6 +175,38 @@ def record_stop_event(
             session, route, now=now, settings=eta_settings, context=context
         )
     return RecordedEvent(event, after, replayed=False, lateness=change)
+
+
+_TIMELINE_KIND = {
+    StopEventKind.ARRIVED: timeline.ARRIVED,
+    StopEventKind.DELIVERED: timeline.DELIVERED,
+    StopEventKind.FAILED: timeline.FAILED,
+    StopEventKind.PICKUP_DONE: timeline.PICKED_UP,
+}
+
+
+def _record_on_timeline(session: Session, event: StopEvent) -> None:
+    """The event and its proof (references to the signature and photo, not the files)."""
+    proof = {
+        "recipient_name": event.recipient_name,
+        "signature_ref": event.signature_ref,
+        "photo_ref": event.photo_ref,
+        "reason": event.failure_reason.value if event.failure_reason else None,
+        "note": event.note,
+    }
+    timeline.record(
+        session,
+        event.order_id,
+        _TIMELINE_KIND[event.kind],
+        {
+            "stop_event_id": event.id,
+            "stop_id": event.stop_id,
+            "route_id": event.route_id,
+            "courier_id": event.courier_id,
+            **{key: value for key, value in proof.items() if value is not None},
+        },
+        at=event.occurred_at,
+    )
 
 
 def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProgress]:

@@ -22,6 +22,7 @@ from infra.models import (
     Vehicle,
     VehicleStatus,
 )
+from orders import timeline
 from tracking import live_feed, notifications
 from warehouse import inspections, stock
 from warehouse.errors import (
@@ -92,6 +93,17 @@ def depart_route(
         ):
             order.status = OrderStatus.OUT_FOR_DELIVERY
             notifications.notify_customer(session, order, notifications.OUT_FOR_DELIVERY, now=now)
+            timeline.record(
+                session,
+                order.id,
+                timeline.OUT_FOR_DELIVERY,
+                {
+                    "route_id": route.id,
+                    "vehicle_code": vehicle.code,
+                    "courier_id": route.courier_id,
+                },
+                at=now,
+            )
     live_feed.route_departed(session, route)
     session.flush()
     return route

@@ -37,6 +37,7 @@ from infra.models import (
     StopRemoval,
     SupplierReturn,
 )
+from orders import timeline
 from tracking import notifications
 from warehouse import stock
 from warehouse.errors import HoldNotActive, HoldNotFound, InvalidReturn
@@ -181,7 +182,7 @@ def _reallocate(
     for allocation in allocations:
         allocation.released_at = now
         allocation.release_reason = "reallocated"
-    stock.write_takes(session, takes, now=now)
+    stock.write_takes(session, takes, order_id=order.id, why="reallocated", now=now)
     return True
 
 
@@ -202,6 +203,14 @@ def _hold_order(session: Session, hold: Hold, order: Order, *, now: datetime) ->
         OrderHold(hold_id=hold.id, order_id=order.id, previous_status=previous, held_at=now)
     )
     order.status = OrderStatus.HELD
+    timeline.record(
+        session,
+        order.id,
+        timeline.HELD,
+        {"hold_id": hold.id, "batch_id": hold.batch_id, "reason": hold.reason.value},
+        at=now,
+        actor_id=hold.placed_by_id,
+    )
 
 
 def _remove_from_routes(
@@ -394,7 +403,9 @@ def return_to_supplier(
         if takes is None:
             unstocked.add(order_id)
         else:
-            stock.write_takes(session, takes, now=now)
+            stock.write_takes(
+                session, takes, order_id=order_id, why="returned_to_supplier", now=now
+            )
     freed, still = _lift(session, hold, now=now, unstocked=unstocked)
     return HoldClosed(hold, freed, still, returned)
 
@@ -419,6 +430,14 @@ def _lift(
         # Its stops were removed: an order that was on a route has to be planned again.
         previous = order_hold.previous_status
         order.status = OrderStatus.PLANNABLE if previous is OrderStatus.PLANNED else previous
+        timeline.record(
+            session,
+            order.id,
+            timeline.HOLD_RELEASED,
+            {"hold_id": hold.id, "hold_status": hold.status.value},
+            at=now,
+            actor_id=hold.closed_by_id,
+        )
         freed.append(order.id)
     session.flush()
     return tuple(freed), tuple(still)

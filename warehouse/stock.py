@@ -18,6 +18,7 @@ from infra.models import (
     OrderStatus,
     StockBatch,
 )
+from orders import timeline
 from warehouse import rules
 from warehouse.errors import BatchNotFound, InsufficientStock, OrderNotAllocatable
 
@@ -110,7 +111,24 @@ def plan_takes(
     return planned
 
 
-def write_takes(session: Session, takes: Iterable[PlannedTake], *, now: datetime) -> None:
+def write_takes(
+    session: Session, takes: Iterable[PlannedTake], *, order_id: int, why: str, now: datetime
+) -> None:
+    """Stores the takes of one order's lines and puts them on the order's timeline."""
+    takes = list(takes)
+    timeline.record(
+        session,
+        order_id,
+        timeline.ALLOCATED,
+        {
+            "why": why,
+            "takes": [
+                {"order_line_id": t.order_line_id, "batch_id": t.batch_id, "quantity": t.quantity}
+                for t in takes
+            ],
+        },
+        at=now,
+    )
     for take in takes:
         session.add(
             BatchAllocation(
@@ -154,5 +172,5 @@ def allocate_order(session: Session, order_id: int, *, now: datetime) -> list[Ba
         raise InsufficientStock(
             f"order {order_id}: no shippable stock covers SKU {short}", order_id=order_id
         )
-    write_takes(session, takes, now=now)
+    write_takes(session, takes, order_id=order_id, why="allocated", now=now)
     return active_allocations(session, order_id=order_id)

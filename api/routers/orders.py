@@ -20,6 +20,7 @@ from api.schemas.orders import (
     OrderOut,
     OrderPatch,
 )
+from api.schemas.timeline import TimelineEntryOut
 from dispatch import replanning
 from infra.errors import FieldProblem
 from infra.models import OrderStatus
@@ -136,6 +137,15 @@ def get_order(order_id: IdPath, session: SessionDep, _actor: DispatchActor) -> O
     return OrderOut.of(service.get_order(session, order_id))
 
 
+@router.get("/{order_id}/timeline")
+def order_timeline(
+    order_id: IdPath, session: SessionDep, _actor: DispatchActor
+) -> list[TimelineEntryOut]:
+    """Dispatchers and admins: every event of the order, oldest first, with a summary of the
+    courier's positions between each departure and the stop's outcome."""
+    return [TimelineEntryOut.of(e) for e in service.order_timeline(session, order_id)]
+
+
 @router.patch("/{order_id}")
 def amend_order(
     order_id: IdPath,
@@ -159,6 +169,8 @@ def amend_order(
 
 
 @router.post("/{order_id}/cancel")
-def cancel_order(order_id: IdPath, session: SessionDep, _actor: DispatchActor) -> OrderOut:
+def cancel_order(
+    order_id: IdPath, session: SessionDep, now: NowDep, actor: DispatchActor
+) -> OrderOut:
     """Dispatchers and admins; refused (409) once the order is out for delivery."""
-    return OrderOut.of(service.cancel_order(session, order_id))
+    return OrderOut.of(service.cancel_order(session, order_id, now=now, by_id=actor.user_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -20,6 +20,7 @@ class MilestoneOut(ResponseModel):
     kind: str
     at: datetime
     reason: str | None
+    details: dict[str, Any]
 
 
 class PositionOut(ResponseModel):
@@ -78,7 +79,9 @@ class TrackingOut(ResponseModel):
             status=view.status,
             service_date=view.service_date,
             timeline=[
-                MilestoneOut(kind=m.kind, at=m.at.astimezone(UTC), reason=m.reason)
+                MilestoneOut(
+                    kind=m.kind, at=m.at.astimezone(UTC), reason=m.reason, details=m.details
+                )
                 for m in view.timeline
             ],
             promised_from=_utc(view.promised_from),

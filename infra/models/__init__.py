@@ -47,6 +47,7 @@ from infra.models.planning import (
     RouteStatus,
     Stop,
 )
+from infra.models.timeline import OrderEvent
 from infra.models.tracking import (
     FailureReason,
     Feedback,
@@ -102,6 +103,7 @@ __all__ = [
     "LocationSource",
     "NotificationOutbox",
     "Order",
+    "OrderEvent",
     "OrderHold",
     "OrderKind",
     "OrderLine",

@@ -121,7 +121,7 @@ def test_orders_on_a_plan_or_beyond_cannot_be_amended(session, status):
 def test_cancelling_twice_is_harmless(session):
     order = make_order(session)
 
-    service.cancel_order(session, order.id)
-    again = service.cancel_order(session, order.id)
+    service.cancel_order(session, order.id, now=DEFAULT_NOW)
+    again = service.cancel_order(session, order.id, now=DEFAULT_NOW)
 
     assert again.status is OrderStatus.CANCELLED

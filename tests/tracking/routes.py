@@ -20,6 +20,7 @@ from infra.models import (
     User,
     Vehicle,
 )
+from orders import timeline
 from tests.factories import DAY, ZONE, make_courier, make_depot, make_order, make_vehicle
 
 START = datetime(2025, 3, 4, 9, 0, tzinfo=ZONE)
@@ -95,6 +96,18 @@ def make_tracked_route(
         t = arrival + timedelta(seconds=service_s)
         orders.append(order)
     session.flush()
+    for order in orders:
+        # What intake, publication and the departure gate would have written.
+        timeline.record(session, order.id, timeline.RECEIVED, at=order.received_at)
+        timeline.record(session, order.id, timeline.PLANNED, {"route_id": route.id}, at=START)
+        if departed:
+            timeline.record(
+                session,
+                order.id,
+                timeline.OUT_FOR_DELIVERY,
+                {"route_id": route.id, "courier_id": courier.id},
+                at=START,
+            )
     user = session.get(User, courier.user_id)
     assert user is not None
     return RouteSetup(route, courier, user, vehicle, list(route.stops), orders)
