@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from dispatch.problem_builder import DayClock
@@ -32,6 +32,7 @@ from infra.models import (
     Vehicle,
     VehicleType,
 )
+from orders import timeline
 from routing.instances.city import CityDay, generate_city_day
 from routing.instances.fleet import CHILLED, FleetVehicle
 
@@ -150,11 +151,7 @@ def seed_demo(
     depots = _depots(session, generated)
     vehicles = _vehicles(session, generated, depots)
     couriers = _couriers(session, generated, depots)
-    exists = (
-        select(func.count())
-        .select_from(Order)
-        .where(Order.service_date == day, Order.reference.startswith(REFERENCE_PREFIX))
-    )
+    exists = select(func.count()).select_from(Order).where(_demo_orders(day))
     created = not session.scalar(exists)
     if created:
         _shifts(session, generated, vehicles, couriers, day=day, zone=zone)
@@ -174,6 +171,10 @@ def seed_demo(
         logins=tuple(logins),
         created=created,
     )
+
+
+def _demo_orders(day: date) -> ColumnElement[bool]:
+    return (Order.service_date == day) & Order.reference.startswith(REFERENCE_PREFIX)
 
 
 def _courier_name(vehicle: FleetVehicle) -> str:
@@ -292,7 +293,8 @@ def _orders(
 ) -> None:
     clock = DayClock(day, zone)
     rng = np.random.default_rng(seed + 1)
-    received = datetime.combine(day, time(7, 0), tzinfo=zone).astimezone(UTC)
+    # Taken in the evening before, after the cut-off: every order is in before the day starts.
+    received = datetime.combine(day - timedelta(days=1), time(19, 0), tzinfo=zone).astimezone(UTC)
     depot_list = list(depots.values())
     for order in generated.orders:
         nearest = min(depot_list, key=lambda d: (d.lat - order.lat) ** 2 + (d.lng - order.lng) ** 2)
@@ -328,6 +330,15 @@ def _orders(
                     )
                 ],
             )
+        )
+    session.flush()
+    for taken in session.scalars(select(Order).where(_demo_orders(day))):
+        timeline.record(
+            session,
+            taken.id,
+            timeline.RECEIVED,
+            {"reference": taken.reference, "source": "demo"},
+            at=taken.received_at,
         )
 
 

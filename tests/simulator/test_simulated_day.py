@@ -14,12 +14,13 @@ from datetime import time as wall_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import func, select
 
 from api.app import create_app
-from dispatch.demo_day import seed_demo
+from dispatch.demo_day import PASSWORDS, seed_demo
 from infra.clock import SettableClock
 from infra.db import make_engine, make_session_factory
 from infra.migrate import upgrade
@@ -43,6 +44,7 @@ class Played:
     settings: Settings
     report: Report
     out: Path
+    url: str
 
 
 def _free_port() -> int:
@@ -79,16 +81,13 @@ def played(
     while not server.started:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+    url = f"http://127.0.0.1:{port}"
     try:
-        run = simulate(
-            SimulationConfig(
-                url=f"http://127.0.0.1:{port}", seed=0, plan_time_limit_s=2, step_s=120
-            )
-        )
+        run = simulate(SimulationConfig(url=url, seed=0, plan_time_limit_s=2, step_s=120))
         report = build_report(run)
         out = tmp_path_factory.mktemp("simulation-out")
         write_files(report, out)
-        yield Played(settings, report, out)
+        yield Played(settings, report, out, url)
     finally:
         server.should_exit = True
         thread.join(15)
@@ -196,3 +195,20 @@ def test_customers_rate_complain_and_are_compensated_and_the_kpis_show_it(played
     assert totals["complaints"] == customers.complaints_opened
     assert totals["complaints_closed"] == len(closed)
     assert totals["compensations"] == customers.compensations
+
+
+def test_a_delivered_orders_timeline_runs_from_intake_to_delivery(played):
+    delivered = sorted(i for i, s in played.report.run.orders_at_end.items() if s == "delivered")
+    assert delivered
+    with httpx.Client(base_url=played.url, timeout=30) as http:
+        login = {"username": "dispatcher", "password": PASSWORDS["dispatcher"]}
+        token = http.post("/auth/token", data=login).json()["access_token"]
+        response = http.get(
+            f"/orders/{delivered[0]}/timeline", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    assert response.status_code == 200, response.text
+    kinds = [entry["kind"] for entry in response.json()]
+    firsts = [kinds.index(k) for k in ("received", "planned", "out_for_delivery", "delivered")]
+    assert firsts == sorted(firsts), kinds
+    assert "positions" in kinds
