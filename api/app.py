@@ -31,6 +31,7 @@ from api.routers import (
     orders,
     pages,
     plans,
+    redelivery,
     replans,
     routes,
     slots,
@@ -59,6 +60,7 @@ PUBLIC_PATHS = (
     | pages.PAGE_PATHS
     | track_page.PUBLIC_PATHS
     | complaints.PUBLIC_PATHS
+    | redelivery.PUBLIC_PATHS
     | courier_page.PAGE_PATHS
     | dashboard_page.PAGE_PATHS
 )  # pages answer anonymous callers with the sign-in form instead
@@ -160,7 +162,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         slots,
     ):
         app.include_router(module.router)
-    for module in (tracking, track_page, complaints, compensation):
+    for module in (tracking, track_page, complaints, redelivery, compensation):
         app.include_router(module.router)
     live.install(app, session_factory, settings)
     app.mount(pages.LEAFLET_URL, StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")

@@ -72,3 +72,18 @@ class CompensationNotFound(NotFound):
 class CompensationAlreadyVoided(Conflict):
     code = "compensation_already_voided"
     title = "The compensation was already voided"
+
+
+class RedeliveryNotOpen(Conflict):
+    code = "redelivery_not_open"
+    title = "A new window or a pickup point can be chosen only after a failed attempt"
+
+
+class PickupPointUnknown(Invalid):
+    code = "pickup_point_unknown"
+    title = "No such pickup point"
+
+
+class CollectionNotWaiting(Conflict):
+    code = "collection_not_waiting"
+    title = "The order is not waiting for collection"

@@ -28,6 +28,8 @@ HELD = "order_held"
 COMPLAINT_ANSWERED = "complaint_answered"
 RETURN_SCHEDULED = "return_scheduled"
 COMPENSATION_ISSUED = "compensation_issued"
+REDELIVERY_BOOKED = "redelivery_booked"
+COLLECTION_CHOSEN = "collection_chosen"
 TEMPLATE_CODES = frozenset(
     {
         PLAN_PUBLISHED,
@@ -41,6 +43,8 @@ TEMPLATE_CODES = frozenset(
         COMPLAINT_ANSWERED,
         RETURN_SCHEDULED,
         COMPENSATION_ISSUED,
+        REDELIVERY_BOOKED,
+        COLLECTION_CHOSEN,
     }
 )
 

@@ -3,17 +3,12 @@ page), dispatchers by order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from api.auth import DispatchActor
 from api.deps import IdPath, IdQuery, NowDep, SessionDep, SettingsDep
-from api.rate_limit import MissLimiter
-from api.routers.track_page import LimiterDep, _client, _too_many
-from api.schemas.common import ResponseModel
+from api.routers.track_page import LimiterDep, answer_by_code
 from api.schemas.customer_service import (
     ComplaintIn,
     ComplaintOut,
@@ -26,29 +21,12 @@ from api.schemas.customer_service import (
     ReturnOut,
 )
 from customers import complaints, returns
-from customers.errors import TrackingCodeUnknown
 from infra.models import ComplaintStatus, ReturnStatus
 from orders import service as orders
 
 PUBLIC_PATHS = frozenset({"/track/{code}/complaints", "/track/{code}/returns"})
 
 router = APIRouter(tags=["complaints and returns"])
-
-
-def _by_code(
-    request: Request, limiter: MissLimiter, now: datetime, answer: Callable[[], ResponseModel]
-) -> Response:
-    """Answers a customer by code as the tracking page does: an unknown code is a miss, and
-    a client that missed too often is refused (429)."""
-    wait_s = limiter.blocked_for_s(_client(request), now)
-    if wait_s is not None:
-        return _too_many(wait_s)
-    try:
-        out = answer()
-    except TrackingCodeUnknown:
-        limiter.record_miss(_client(request), now)
-        raise
-    return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
 @router.post("/track/{code}/complaints", status_code=201, response_model=PublicComplaintOut)
@@ -69,7 +47,7 @@ def post_customer_complaint(
         )
         return PublicComplaintOut.of(complaint)
 
-    return _by_code(request, limiter, now, answer)
+    return answer_by_code(request, limiter, now, answer, status=201)
 
 
 @router.post("/track/{code}/returns", status_code=201, response_model=PublicReturnOut)
@@ -98,7 +76,7 @@ def post_customer_return(
             pickup_tracking_code=pickup.tracking_code, pickup_date=pickup.service_date.isoformat()
         )
 
-    return _by_code(request, limiter, now, answer)
+    return answer_by_code(request, limiter, now, answer, status=201)
 
 
 @router.post("/orders/{order_id}/complaints", status_code=201)

@@ -7,6 +7,8 @@ for a while, hits included, so codes cannot be guessed by trying.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +19,11 @@ from fastapi.templating import Jinja2Templates
 from api.deps import NowDep, SessionDep, SettingsDep
 from api.errors import problem_response
 from api.rate_limit import InMemoryMissLimiter, MissLimiter
+from api.schemas.common import ResponseModel
 from api.schemas.track_page import FeedbackIn, FeedbackOut, TrackingOut
-from customers import tracking_view
+from customers import redelivery, tracking_view
 from customers.errors import TrackingCodeUnknown
+from infra.models import OrderStatus
 
 PUBLIC_PATHS = frozenset({"/track/{code}", "/track/{code}/feedback"})
 
@@ -45,11 +49,11 @@ def get_miss_limiter(request: Request) -> MissLimiter:
 LimiterDep = Annotated[MissLimiter, Depends(get_miss_limiter)]
 
 
-def _client(request: Request) -> str:
+def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _too_many(retry_after_s: int) -> JSONResponse:
+def too_many_misses(retry_after_s: int) -> JSONResponse:
     return problem_response(
         status=429,
         code="too_many_misses",
@@ -57,6 +61,27 @@ def _too_many(retry_after_s: int) -> JSONResponse:
         detail=f"too many unknown tracking codes from this client; retry in {retry_after_s} s",
         headers={"Retry-After": str(retry_after_s)},
     )
+
+
+def answer_by_code(
+    request: Request,
+    limiter: MissLimiter,
+    now: datetime,
+    answer: Callable[[], ResponseModel],
+    *,
+    status: int = 200,
+) -> Response:
+    """Answers a customer by tracking code as the page does: an unknown code is a miss, and a
+    client that missed too often is refused (429) before its code is even looked at."""
+    wait_s = limiter.blocked_for_s(client_key(request), now)
+    if wait_s is not None:
+        return too_many_misses(wait_s)
+    try:
+        out = answer()
+    except TrackingCodeUnknown:
+        limiter.record_miss(client_key(request), now)
+        raise
+    return JSONResponse(out.model_dump(mode="json"), status_code=status)
 
 
 def _wants_html(request: Request) -> bool:
@@ -73,23 +98,36 @@ def track(
     limiter: LimiterDep,
 ) -> Response:
     """Anyone with the code: the order's status, ETA window and progress (HTML for browsers)."""
-    wait_s = limiter.blocked_for_s(_client(request), now)
+    wait_s = limiter.blocked_for_s(client_key(request), now)
     if wait_s is not None:
-        return _too_many(wait_s)
+        return too_many_misses(wait_s)
     try:
         view = tracking_view.tracking_view(session, code, now=now, settings=settings.tracking)
     except TrackingCodeUnknown:
-        limiter.record_miss(_client(request), now)
+        limiter.record_miss(client_key(request), now)
         if _wants_html(request):
             return templates.TemplateResponse(
                 request, "track.html.j2", {"view": None, "zone": None}, status_code=404
             )
         raise
     if _wants_html(request):
+        redelivery_options = None
+        if view.status is OrderStatus.FAILED:
+            # The page offers the choice at once; the JSON has its own address for it.
+            redelivery_options = redelivery.options(
+                session,
+                tracking_view.find_order(session, code),
+                now=now,
+                settings=redelivery.Settings.of(settings),
+            )
         return templates.TemplateResponse(
             request,
             "track.html.j2",
-            {"view": TrackingOut.of(view), "zone": settings.operation.zone},
+            {
+                "view": TrackingOut.of(view),
+                "zone": settings.operation.zone,
+                "redelivery": redelivery_options,
+            },
             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         )
     return JSONResponse(
@@ -107,17 +145,13 @@ def post_feedback(
     limiter: LimiterDep,
 ) -> Response:
     """Anyone with the code, once the order is delivered: a 1-5 rating and a comment, once."""
-    wait_s = limiter.blocked_for_s(_client(request), now)
-    if wait_s is not None:
-        return _too_many(wait_s)
-    try:
+
+    def answer() -> FeedbackOut:
         feedback = tracking_view.give_feedback(
             session, code, rating=body.rating, comment=body.comment, now=now
         )
-    except TrackingCodeUnknown:
-        limiter.record_miss(_client(request), now)
-        raise
-    out = FeedbackOut(
-        rating=feedback.rating, comment=feedback.comment, created_at=feedback.created_at
-    )
-    return JSONResponse(out.model_dump(mode="json"), status_code=201)
+        return FeedbackOut(
+            rating=feedback.rating, comment=feedback.comment, created_at=feedback.created_at
+        )
+
+    return answer_by_code(request, limiter, now, answer, status=201)

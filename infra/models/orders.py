@@ -24,6 +24,8 @@ class OrderStatus(enum.StrEnum):
     OUT_FOR_DELIVERY = "out_for_delivery"  # its route has departed
     DELIVERED = "delivered"
     FAILED = "failed"
+    # After a failed attempt the customer chose to collect it at a depot (its depot_id).
+    AWAITING_COLLECTION = "awaiting_collection"
     CANCELLED = "cancelled"
 
 

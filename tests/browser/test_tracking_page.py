@@ -12,7 +12,7 @@ import uvicorn
 from sqlalchemy import select
 
 from api.app import create_app
-from infra.models import Order, OrderStatus, StopEvent, StopEventKind
+from infra.models import FailureReason, Order, OrderStatus, StopEvent, StopEventKind
 from tests.browser.test_dispatcher_page import CHROMIUM, CHROMIUM_ARGS, _free_port
 from tests.conftest import CommittedDatabase
 from tests.tracking.routes import START, make_tracked_route
@@ -91,3 +91,51 @@ def test_a_customer_sees_the_delivery_and_leaves_feedback_once(
     with committed_db.sessions() as session:
         order = session.scalars(select(Order).where(Order.tracking_code == delivered_code)).one()
         assert order.status is OrderStatus.DELIVERED
+
+
+@pytest.fixture(scope="module")
+def failed_code(committed_db: CommittedDatabase) -> str:
+    with committed_db.sessions() as session, session.begin():
+        setup = make_tracked_route(session, stops=1)
+        order = setup.orders[0]
+        session.add(
+            StopEvent(
+                stop_id=setup.stops[0].id,
+                route_id=setup.route.id,
+                order_id=order.id,
+                courier_id=setup.courier.id,
+                client_event_id="failed-1",
+                kind=StopEventKind.FAILED,
+                occurred_at=START + timedelta(minutes=12),
+                failure_reason=FailureReason.NOT_AT_HOME,
+            )
+        )
+        order.status = OrderStatus.FAILED
+        return order.tracking_code
+
+
+def test_after_a_failed_attempt_the_customer_books_a_new_window(server, failed_code, committed_db):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(f"{server}/track/{failed_code}")
+            expect(page.locator("#status")).to_have_text("Failed")
+            options = page.locator("#redelivery input[name=choice][value^='window:']")
+            expect(options.first).to_be_visible()
+            options.first.check()
+            page.click("#redelivery-form button[type=submit]")
+            expect(page.locator("#redelivery-done")).to_contain_text("Booked")
+
+            page.reload()
+            expect(page.locator("#status")).to_have_text("Plannable")
+            expect(page.locator("#redelivery")).to_have_count(0)
+            expect(page.locator("#promised")).to_be_visible()
+        finally:
+            browser.close()
+    with committed_db.sessions() as session:
+        order = session.scalars(select(Order).where(Order.tracking_code == failed_code)).one()
+        assert order.status is OrderStatus.PLANNABLE
+        assert len(order.windows) == 1

@@ -120,6 +120,14 @@ def _compensation(c: _Context) -> Rendered:
     )
 
 
+def _redelivery(c: _Context) -> Rendered:
+    when = c.window("window")
+    return Rendered(
+        "Your new delivery time",
+        f"Hello, we will bring {c.order} again on {c.day}" + (f", {when}." if when else "."),
+    )
+
+
 def _complaint_answered(c: _Context) -> Rendered:
     answer = c.payload.get("response")
     return Rendered(
@@ -165,6 +173,13 @@ _TEMPLATES: Mapping[str, Callable[[_Context], Rendered]] = {
         "We will tell you when the pickup is planned.",
     ),
     notifications.COMPENSATION_ISSUED: _compensation,
+    notifications.REDELIVERY_BOOKED: _redelivery,
+    notifications.COLLECTION_CHOSEN: lambda c: Rendered(
+        "Your order waits for you",
+        f"Hello, {c.order} waits for you at {c.payload.get('pickup_point', 'our depot')}"
+        + (f", {c.payload['address']}" if c.payload.get("address") else "")
+        + ". Bring your tracking code.",
+    ),
 }
 
 
