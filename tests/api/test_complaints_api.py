@@ -149,9 +149,11 @@ def test_repeated_damage_complaints_hold_their_batch_at_the_threshold(
     session.flush()
 
     def defect_holds() -> list[Hold]:
-        return session.scalars(
-            select(Hold).where(Hold.batch_id == batch.id, Hold.reason == HoldReason.DEFECT)
-        ).all()
+        return list(
+            session.scalars(
+                select(Hold).where(Hold.batch_id == batch.id, Hold.reason == HoldReason.DEFECT)
+            )
+        )
 
     for code in codes[:-1]:
         assert complain(client, code, "damaged").status_code == 201
