@@ -40,8 +40,12 @@ def simulate_command(
         "simulation-out"
     ),
     until: Annotated[
-        str, typer.Option(help="Local time at which the day stops at the latest")
-    ] = "20:00",
+        str,
+        typer.Option(
+            help="Local time at which the day stops at the latest (the late shift serves "
+            "windows until 21:00)"
+        ),
+    ] = "22:00",
     step: Annotated[
         int, typer.Option(help="Simulated seconds per step of the clock", min=10, max=900)
     ] = 60,

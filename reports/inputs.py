@@ -28,7 +28,7 @@ class Frames:
 
 
 def load(session: Session, period: Period, *, as_of: datetime) -> Frames:
-    """`as_of` is when complaints are judged overdue: the period's end, or now if earlier."""
+    """`as_of` is when complaints are judged overdue."""
     plan_ids = frames.day_plan_ids(session, period)
     events = frames.stop_events(session, period)
     order_ids = [int(i) for i in events["order_id"].unique()]

@@ -97,9 +97,9 @@ class KpiReport:
 
 
 def compute(session: Session, period: Period, by: By, *, now: datetime | None = None) -> KpiReport:
-    """The report of the period; complaints are judged overdue at its end, or at `now` when
-    that is earlier (None: at its end)."""
-    as_of = period.ends_at() if now is None else min(now, period.ends_at())
+    """The report of the period; complaints are judged overdue at `now` (None: at the
+    period's end)."""
+    as_of = period.ends_at() if now is None else now
     data = load(session, period, as_of=as_of)
     totals = summary(data, None)
     return KpiReport(

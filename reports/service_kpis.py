@@ -3,8 +3,8 @@
 - CSAT: the mean feedback rating (1-5) and the share of ratings 4 or 5, on the day the order
   was delivered.
 - complaints: opened in the period (on the day opened), and per 1,000 deliveries of the same
-  group; overdue: of those, the ones still open or in progress past their due time at the
-  period's end (or now, if earlier).
+  group; overdue: of those, the ones still open or in progress past their due time now, as
+  GET /complaints?overdue=true lists them.
 - time to resolve: from opening to closing (resolved or rejected), in hours, over the
   complaints closed in the period (on the day closed); average and p90.
 - compensation: issued in the period (on the day issued) and not voided since; the count, the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import pytest
@@ -112,16 +112,18 @@ def test_by_courier_puts_the_couriers_work_under_their_name_and_holds_under_none
     assert (courier["complaints_closed"], courier["compensations"]) == (3, 3)
 
 
-def test_complaints_are_overdue_only_once_their_due_time_has_passed(session):
+def test_complaints_are_overdue_once_their_due_time_has_passed_and_they_are_still_open(session):
     build_small_day(session)
     period = Period(DAY, DAY, ZONE)
-    at_noon = datetime.combine(DAY, time(12), tzinfo=ZONE)
-    at_half_past_four = datetime.combine(DAY, time(16, 30), tzinfo=ZONE)
 
-    # At noon nothing is due yet; at 16:30 the complaint due at 16:00 is overdue.
-    assert kpis.compute(session, period, kpis.By.DAY, now=at_noon).totals["complaints_overdue"] == 0
-    late = kpis.compute(session, period, kpis.By.DAY, now=at_half_past_four)
-    assert late.totals["complaints_overdue"] == 1
+    def overdue(day: date, hour: int, minute: int = 0) -> int:
+        now = datetime.combine(day, time(hour, minute), tzinfo=ZONE)
+        return int(kpis.compute(session, period, kpis.By.DAY, now=now).totals["complaints_overdue"])
+
+    # Nothing is due at noon; the one due at 16:00 is overdue at 16:30; the next day at 17:00
+    # also the one opened at 16:00 (24 h); the three closed ones never are.
+    assert (overdue(DAY, 12), overdue(DAY, 16, 30)) == (0, 1)
+    assert overdue(DAY + timedelta(days=1), 17) == 2
 
 
 def test_by_depot_groups_under_the_depot_code(session):
