@@ -46,7 +46,8 @@ def issue_token(settings: Settings, user: User, *, now: datetime) -> tuple[str, 
     claims = {
         "sub": str(user.id),
         "role": user.role.value,
-        "iat": now,
+        # To the microsecond, so a sign-in just after a revocation is not taken for an earlier one.
+        "iat": now.timestamp(),
         "exp": now + timedelta(seconds=ttl_s),
     }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), ttl_s
@@ -65,13 +66,13 @@ def current_actor(
 ) -> Actor:
     """The signed-in user, by bearer token or the pages' cookie.
 
-    Raises NotAuthenticated for a missing, expired or forged token.
+    Raises NotAuthenticated for a missing, expired, forged or revoked token.
     """
     return actor_of_token(token or cookie_token, session, settings, now)
 
 
 def actor_of_token(token: str | None, session: Session, settings: Settings, now: datetime) -> Actor:
-    """Raises NotAuthenticated for a missing, expired or forged token."""
+    """Raises NotAuthenticated for a missing, expired, forged or revoked token."""
     if not token:
         raise NotAuthenticated("not_authenticated", "sign in: send 'Authorization: Bearer <token>'")
     try:
@@ -94,9 +95,14 @@ def actor_of_token(token: str | None, session: Session, settings: Settings, now:
     subject = str(claims["sub"])
     if not subject.isdigit() or not 1 <= int(subject) <= MAX_ID:
         raise _invalid("the access token is not valid")
+    issued = claims["iat"]
+    if not isinstance(issued, int | float):
+        raise _invalid("the access token is not valid")
     user = session.get(User, int(subject))
     if user is None or not user.is_active or user.role.value != claims["role"]:
         raise _invalid("the access token no longer matches an active account")
+    if user.tokens_revoked_at is not None and issued < user.tokens_revoked_at.timestamp():
+        raise _invalid("the access token was revoked; sign in again")
     courier_id = None
     if user.role is Role.COURIER:
         courier = couriers.courier_of_user(session, user.id)

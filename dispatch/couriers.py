@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.depots import get_depot
 from dispatch.errors import CourierAlreadyEnlisted, CourierNotFound, UserNotCourier
-from infra.accounts import get_user
+from infra.accounts import get_user, revoke_tokens
 from infra.errors import FieldProblem
 from infra.models import Courier, Role
 
@@ -45,6 +47,14 @@ def get_courier(session: Session, courier_id: int, *, as_courier: int | None = N
     courier = session.get(Courier, courier_id)
     if courier is None or (as_courier is not None and courier.id != as_courier):
         raise CourierNotFound(f"courier {courier_id} does not exist", courier_id=courier_id)
+    return courier
+
+
+def revoke_courier_tokens(session: Session, courier_id: int, *, now: datetime) -> Courier:
+    """Signs the courier out everywhere (a lost or stolen phone): every token issued to them
+    before `now` is refused. Raises CourierNotFound."""
+    courier = get_courier(session, courier_id)
+    revoke_tokens(session, courier.user_id, now=now)
     return courier
 
 

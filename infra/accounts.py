@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 
 from pwdlib import PasswordHash
@@ -76,6 +77,15 @@ def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise UserNotFound(f"user {user_id} does not exist", user_id=user_id)
+    return user
+
+
+def revoke_tokens(session: Session, user_id: int, *, now: datetime) -> User:
+    """Every token issued to the user before `now` stops working; signing in again gives a
+    new one. Raises UserNotFound."""
+    user = get_user(session, user_id)
+    user.tokens_revoked_at = now
+    session.flush()
     return user
 
 

@@ -93,6 +93,16 @@ def get_courier(courier_id: IdPath, session: SessionDep, actor: StaffActor) -> C
     return CourierOut.of(courier)
 
 
+@router.post("/couriers/{courier_id}/revoke-tokens")
+def revoke_courier_tokens(
+    courier_id: IdPath, session: SessionDep, now: NowDep, _actor: DispatchActor
+) -> CourierOut:
+    """Dispatchers and admins: every token the courier holds stops working (a lost phone);
+    the courier signs in again."""
+    courier = couriers.revoke_courier_tokens(session, courier_id, now=now)
+    return CourierOut.of(courier)
+
+
 @router.post("/shifts", status_code=201)
 def schedule_shift(
     payload: ShiftIn, session: SessionDep, settings: SettingsDep, _actor: DispatchActor

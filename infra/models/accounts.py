@@ -27,3 +27,5 @@ class User(Base):
     role: Mapped[Role] = mapped_column(str_enum(Role))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Tokens issued before this instant are refused (revoked, e.g. for a lost phone).
+    tokens_revoked_at: Mapped[datetime | None] = mapped_column(default=None)
