@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Executable, func, or_, select
+from sqlalchemy import Executable, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from infra.errors import FieldProblem
@@ -90,9 +90,16 @@ def frame(session: Session, query: Executable, *, instants: tuple[str, ...] = ()
     return data
 
 
-def day_plan_ids(session: Session, period: Period) -> list[int]:
+def day_plan_ids(
+    session: Session, period: Period, *, as_first_published: bool = False
+) -> list[int]:
     """The plan each day and depot ran on: the published one, else the newest draft that is
-    not a proposed replan (the demo leaves its day a draft)."""
+    not a proposed replan (the demo leaves its day a draft).
+
+    `as_first_published` takes the day's plan as it was first published instead (the morning's
+    promise, before replans superseded it), the yardstick of planned against driven.
+    """
+    first_published = (Plan.status == PlanStatus.SUPERSEDED) & Plan.base_plan_id.is_(None)
     plans = frame(
         session,
         select(Plan.id, Plan.service_date, Plan.depot_id, Plan.status, Plan.base_plan_id).where(
@@ -100,12 +107,16 @@ def day_plan_ids(session: Session, period: Period) -> list[int]:
             or_(
                 Plan.status == PlanStatus.PUBLISHED,
                 (Plan.status == PlanStatus.DRAFT) & Plan.base_plan_id.is_(None),
+                first_published if as_first_published else false(),
             ),
         ),
     )
     if plans.empty:
         return []
-    plans["rank"] = (plans["status"] == PlanStatus.PUBLISHED).astype(int)
+    # Ranked lowest to highest; the day keeps its highest-ranked plan, the newest among equals.
+    plans["rank"] = (plans["status"] != PlanStatus.DRAFT).astype(int)
+    if as_first_published:
+        plans["rank"] += plans["base_plan_id"].isna().astype(int) * (plans["rank"] > 0)
     plans = plans.sort_values(["rank", "id"]).fillna({"depot_id": 0})
     chosen = plans.groupby(["service_date", "depot_id"]).tail(1)
     return [int(plan_id) for plan_id in chosen["id"]]

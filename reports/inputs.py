@@ -17,6 +17,8 @@ class Frames:
     events: pd.DataFrame
     windows: pd.DataFrame
     routes: pd.DataFrame
+    # The routes as the day's plan was first published: what was planned, before replans.
+    planned_routes: pd.DataFrame
     pings: pd.DataFrame
     etas: pd.DataFrame
     inspections: pd.DataFrame
@@ -38,6 +40,9 @@ def load(session: Session, period: Period, *, as_of: datetime) -> Frames:
         events=events,
         windows=frames.windows(session, order_ids),
         routes=routes,
+        planned_routes=frames.routes(
+            session, frames.day_plan_ids(session, period, as_first_published=True)
+        ),
         pings=frames.pings(session, courier_ids, period),
         etas=frames.eta_predictions(session, period),
         inspections=frames.inspections(session, period),

@@ -1,14 +1,15 @@
 """KPIs of the routes and their vehicles: distance and hours, stops per hour, utilisation,
 ETA accuracy and pre-departure inspections.
 
-- planned km and hours: the routes of each day's plan (the published one, else the newest
-  draft); driven km: the courier's pings from departure to the route's end, leg by leg
-  (great circle); driven hours: departure to the route's end (its finish, else the last stop
-  event of the courier that day).
+- planned km and hours: the routes of each day's plan as it was first published (replans
+  during the day plan only what is left, from where the couriers are; else the newest draft);
+  driven km: the courier's pings from departure to the route's end, leg by leg (great
+  circle); driven hours: departure to the route's end (its finish, else the last stop event of
+  the courier that day), for the routes of the plan the day ended on.
 - stops per hour: visits done and failed attempts over driven hours.
-- utilisation: load = delivery weight of the routes over their vehicles' weight capacity;
-  time = planned route duration over shift length (sums over the routes, not an average of
-  ratios).
+- utilisation: load = delivery weight of the planned routes over their vehicles' weight
+  capacity; time = planned route duration over shift length (sums over the routes, not an
+  average of ratios).
 - ETA error: for each stop, the last ETA predicted at least 30 minutes before the courier
   arrived, minus the arrival (positive: predicted too late); mean, mean absolute, p90 absolute.
 - inspection pass rate: inspections (a corrected log counts once, as corrected) that passed.
@@ -73,18 +74,12 @@ def route_work(data: Frames, by: By | None) -> pd.DataFrame:
     keys = pd.MultiIndex.from_arrays([routes["courier"], routes["day"]])
     routes["stops_done"] = stops_done.reindex(keys).fillna(0).to_numpy()
     routes["stops_done"] = routes["stops_done"].where(routes["driven_s"].notna(), 0)
-    sums = grouped(routes, by)[
-        [
-            "distance_m",
-            "driven_m",
-            "duration_s",
-            "driven_s",
-            "stops_done",
-            "load_weight_g",
-            "max_weight_g",
-            "shift_s",
-        ]
+    sums = grouped(routes, by)[["driven_m", "driven_s", "stops_done"]].sum(min_count=1)
+    planned = data.planned_routes.assign(shift_s=_shift_s(data.planned_routes))
+    planned_sums = grouped(planned, by)[
+        ["distance_m", "duration_s", "load_weight_g", "max_weight_g", "shift_s"]
     ].sum(min_count=1)
+    sums = sums.join(planned_sums, how="outer")
     result = pd.DataFrame(index=sums.index)
     result["routes"] = grouped(routes, by).size()
     result["planned_km"] = sums["distance_m"] / 1000

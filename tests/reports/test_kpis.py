@@ -8,10 +8,11 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import pytest
 
+from infra.models import Plan, PlanStatus, Route
 from reports import kpis
 from reports.frames import Period
 from tests.factories import DAY, ZONE
-from tests.reports.small_day import build_small_day
+from tests.reports.small_day import at, build_small_day
 
 # 0.01 degrees of latitude on the sphere of routing.matrix, in whole metres per leg.
 LEG_M = round(6_371_008.8 * math.radians(0.01))
@@ -124,6 +125,42 @@ def test_complaints_are_overdue_once_their_due_time_has_passed_and_they_are_stil
     # also the one opened at 16:00 (24 h); the three closed ones never are.
     assert (overdue(DAY, 12), overdue(DAY, 16, 30)) == (0, 1)
     assert overdue(DAY + timedelta(days=1), 17) == 2
+
+
+def test_planned_figures_are_the_plans_as_first_published_not_as_replanned(session):
+    day = build_small_day(session)
+    morning = session.get(Plan, day.plan_id)
+    route = session.get(Route, day.route_id)
+    # At 11:00 a replan superseded the morning's plan: its version of the route plans only
+    # what was left, from where the courier was.
+    morning.status = PlanStatus.SUPERSEDED
+    replan = Plan(
+        service_date=DAY, status=PlanStatus.PUBLISHED, base_plan_id=morning.id, published_at=at(11)
+    )
+    session.add(replan)
+    session.flush()
+    session.add(
+        Route(
+            plan_id=replan.id,
+            vehicle_id=route.vehicle_id,
+            courier_id=route.courier_id,
+            sequence=1,
+            planned_start_at=at(11),
+            planned_end_at=at(13),
+            distance_m=12_000,
+            duration_s=2 * 3600,
+            status=route.status,
+            departed_at=route.departed_at,
+            finished_at=route.finished_at,
+        )
+    )
+    session.flush()
+
+    row = kpis.compute(session, Period(DAY, DAY, ZONE), kpis.By.DAY).summary.loc[DAY.isoformat()]
+
+    assert (row["planned_km"], row["planned_h"]) == (42.0, 6.0)
+    assert row["driven_h"] == 5.0
+    assert row["time_utilisation"] == round(6 / 9, 4)
 
 
 def test_by_depot_groups_under_the_depot_code(session):
