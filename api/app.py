@@ -118,8 +118,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                 sender = make_sender_thread(session_factory, settings)
                 sender.start()
             app.state.notification_sender = sender
+            if app.state.live_relay is not None:
+                app.state.live_relay.start()
             yield
         finally:
+            if app.state.live_relay is not None:
+                app.state.live_relay.stop()
             if sender is not None:
                 sender.stop()
             if runner is not None:

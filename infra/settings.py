@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra import outbound
 from infra.models.customer_service import CompensationKind
 from infra.models.planning import ReplanTrigger
 from infra.models.tracking import FailureReason
@@ -63,6 +64,12 @@ class PlanningSettings(BaseModel):
     job_timeout_margin_s: int = Field(default=60, ge=5, le=3600)
     # A running job whose runner has not renewed its lease for this long is considered dead.
     job_lease_s: int = Field(default=30, ge=5, le=3600)
+    # Who solves queued jobs: a runner thread of the API process (`in_process`, the embedded
+    # mode) or `sameday worker` processes fed through Redis (`celery`, needs redis_url).
+    executor: Literal["in_process", "celery"] = "in_process"
+    # A Celery job whose worker died this many times (its lease ran out) is failed; before that
+    # it is queued again.
+    job_max_attempts: int = Field(default=3, ge=1, le=100)
 
 
 class MapSettings(BaseModel):
@@ -238,6 +245,9 @@ class NotificationSettings(BaseModel):
     webhook_url: str | None = None
     # Signs each webhook body (HMAC-SHA256) so the shop can tell it came from us.
     webhook_secret: SecretStr | None = None
+    # Webhook targets must be public hosts (infra/outbound.py); true also allows this machine
+    # and private networks, for development and tests only (refused in production).
+    allow_private_webhooks: bool = False
 
     # The SMS channel hands messages to a provider: `http` posts them to sms_url with the
     # bearer token; `log` writes them to the log as they would be sent.
@@ -258,6 +268,13 @@ class NotificationSettings(BaseModel):
             problems.append(
                 "the webhook channel needs SAMEDAY_NOTIFICATIONS_WEBHOOK_URL and _WEBHOOK_SECRET"
             )
+        if self.webhook_url and not self.allow_private_webhooks:
+            refusal = outbound.url_refusal(self.webhook_url, resolver=None)
+            if refusal is not None:
+                problems.append(
+                    f"SAMEDAY_NOTIFICATIONS_WEBHOOK_URL is refused: {refusal}; webhook targets "
+                    "must be public hosts"
+                )
         if self.sms_channel == "sms" and self.sms_provider == "http" and not self.sms_url:
             problems.append("the http SMS provider needs SAMEDAY_NOTIFICATIONS_SMS_URL")
         if self.backoff_max_s < self.backoff_base_s:
@@ -362,6 +379,12 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.DEVELOPMENT
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    # The production profile's Redis (e.g. redis://127.0.0.1:6379/0): live-stream signals
+    # between API processes, shared rate limits, the Celery broker. None: nothing uses Redis.
+    redis_url: str | None = None
+    # Prefixes every key, channel and queue name in Redis, so that several installations (or
+    # test runs) can share one server.
+    redis_namespace: str = Field(default="sameday", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
     map: MapSettings = Field(default_factory=MapSettings)
@@ -376,9 +399,25 @@ class Settings(BaseSettings):
     slots: SlotSettings = Field(default_factory=SlotSettings)
 
     @model_validator(mode="after")
+    def _celery_needs_redis(self) -> Self:
+        if self.planning.executor == "celery" and not self.redis_url:
+            raise ValueError(
+                "SAMEDAY_PLANNING_EXECUTOR=celery needs SAMEDAY_REDIS_URL (its broker)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _real_clock_in_production(self) -> Self:
         if self.operation.settable_clock and self.environment is Environment.PRODUCTION:
             raise ValueError("SAMEDAY_OPERATION_SETTABLE_CLOCK must not be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _public_webhooks_in_production(self) -> Self:
+        if self.notifications.allow_private_webhooks and self.environment is Environment.PRODUCTION:
+            raise ValueError(
+                "SAMEDAY_NOTIFICATIONS_ALLOW_PRIVATE_WEBHOOKS must not be set in production"
+            )
         return self
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ from api.live_stream import EventStreamResponse, StreamLimits, event_stream
 from api.schemas.common import MAX_ID
 from api.schemas.live import CourierOnRouteOut
 from infra import live_events
+from infra.live_relay import LiveRelay
 from infra.live_signal import LiveSignal
 from infra.settings import Settings
 from tracking import live_view
@@ -32,10 +34,29 @@ def install(app: FastAPI, sessions: sessionmaker[Session], settings: Settings) -
     """The process's event reader, woken by every commit that recorded live events, and the
     dispatcher page's live script."""
     signal = LiveSignal()
-    live_events.ring_after_commit(sessions, signal.ring)
+    relay = (
+        LiveRelay(settings.redis_url, settings.redis_namespace, signal.ring)
+        if settings.redis_url
+        else None
+    )
+    live_events.ring_after_commit(
+        sessions, signal.ring if relay is None else ring_everywhere(signal, relay)
+    )
+    # Started and stopped with the app (its lifespan): it listens to other processes' commits.
+    app.state.live_relay = relay
     app.state.live_hub = LiveHub(sessions, signal, settings.live)
     app.include_router(router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="live")
+
+
+def ring_everywhere(signal: LiveSignal, relay: LiveRelay) -> Callable[[], None]:
+    """Wakes this process's streams, then every other API process's."""
+
+    def ring() -> None:
+        signal.ring()
+        relay.publish()
+
+    return ring
 
 
 def get_hub(request: Request) -> LiveHub:

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,9 +25,9 @@ from api.app import create_app
 from infra import live_events
 from infra.models import Role
 from infra.settings import LiveSettings, Settings
-from tests.browser.test_dispatcher_page import _free_port
 from tests.conftest import CommittedDatabase, postgres_url
 from tests.factories import auth_headers, make_depot, make_user
+from tests.serving import serving
 
 _days = itertools.count(1)
 
@@ -253,17 +252,8 @@ def test_streams_beyond_the_process_limit_are_refused_with_503(app, client, disp
 def server(committed_db: CommittedDatabase) -> Iterator[tuple[str, FastAPI]]:
     """The app behind a real HTTP server, where clients can open streams and vanish."""
     app = create_app(settings_for(committed_db, max_streams=2, poll_s=0.2))
-    port = _free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    instance.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, app
 
 
 def eventually(check: Any, timeout_s: float = 10) -> None:
