@@ -1,16 +1,24 @@
 """Limits on repeated misses (e.g. unknown tracking codes) per client, behind a small Protocol.
 
-The in-memory limiter serves one process; a shared store (Redis) can stand in for it when
-several API processes serve the same customers.
+The in-memory limiter serves one process; the Redis limiter shares the counts between the API
+processes that serve the same customers.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import deque
 from datetime import datetime
 from typing import Protocol
+
+import redis
+
+from infra.redis_client import make_redis
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class MissLimiter(Protocol):
@@ -52,3 +60,84 @@ class InMemoryMissLimiter:
         if not misses:
             self._misses.pop(key, None)
         return misses
+
+
+class RedisMissLimiter:
+    """At most `allowed` misses per key within `window_s` seconds of its first miss, counted in
+    Redis (INCR, and EXPIRE on the first), so a client cannot spread its guesses over several
+    API processes. The window runs on Redis's clock, not `now`.
+
+    While Redis fails, `fallback` counts this process's misses: the limit then holds per
+    process, as in the embedded mode, and the API keeps answering.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        namespace: str,
+        *,
+        allowed: int,
+        window_s: int,
+        fallback: MissLimiter,
+    ) -> None:
+        self.allowed = allowed
+        self.window_s = window_s
+        self._client = client
+        self._prefix = f"{namespace}:misses:"
+        self._fallback = fallback
+        self._failing = False
+
+    def blocked_for_s(self, key: str, now: datetime) -> int | None:
+        try:
+            pipe = self._client.pipeline(transaction=False)
+            pipe.get(self._prefix + key)
+            pipe.ttl(self._prefix + key)
+            count, ttl_s = pipe.execute()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return self._fallback.blocked_for_s(key, now)
+        self._succeeded()
+        if count is None or int(count) < self.allowed:
+            return None
+        # -1: no expiry (cannot happen: it is set with the first miss); -2: expired just now.
+        return None if ttl_s == -2 else max(1, ttl_s if ttl_s > 0 else self.window_s)
+
+    def record_miss(self, key: str, now: datetime) -> None:
+        try:
+            pipe = self._client.pipeline(transaction=True)
+            pipe.incr(self._prefix + key)
+            # Only the first miss starts the window; later ones must not prolong it.
+            pipe.expire(self._prefix + key, self.window_s, nx=True)
+            pipe.execute()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            self._fallback.record_miss(key, now)
+            return
+        self._succeeded()
+
+    def _failed(self, exc: Exception) -> None:
+        if not self._failing:
+            self._failing = True
+            log.warning("Redis is unreachable (%s): misses are counted per process meanwhile", exc)
+
+    def _succeeded(self) -> None:
+        if self._failing:
+            self._failing = False
+            log.info("Redis is reachable again: misses are counted across processes")
+
+
+def make_miss_limiter(settings: Settings) -> MissLimiter:
+    """The tracking-code limiter: shared through Redis when the settings name one."""
+    tracking = settings.tracking
+    in_memory = InMemoryMissLimiter(
+        allowed=tracking.code_misses_allowed, window_s=tracking.code_miss_window_s
+    )
+    if settings.redis_url is None:
+        return in_memory
+    return RedisMissLimiter(
+        make_redis(settings.redis_url),
+        settings.redis_namespace,
+        allowed=tracking.code_misses_allowed,
+        window_s=tracking.code_miss_window_s,
+        fallback=in_memory,
+    )

@@ -48,6 +48,8 @@ def make_settings(database_url: str, **sections: object) -> Settings:
         # Tests that send notifications run a sender of their own.
         "notifications": {"send_in_process": False},
         "map": {"tile_url": ""},
+        # Keys, channels and queues of its own when SAMEDAY_REDIS_URL names a Redis.
+        "redis_namespace": f"sameday-test-{secrets.token_hex(6)}",
     }
     values.update(sections)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import NowDep, SessionDep, SettingsDep
 from api.errors import problem_response
-from api.rate_limit import InMemoryMissLimiter, MissLimiter
+from api.rate_limit import MissLimiter, make_miss_limiter
 from api.schemas.common import ResponseModel
 from api.schemas.track_page import FeedbackIn, FeedbackOut, TrackingOut
 from customers import redelivery, tracking_view
@@ -38,10 +38,7 @@ def get_miss_limiter(request: Request) -> MissLimiter:
     with _limiter_lock:
         limiter: MissLimiter | None = getattr(state, "tracking_miss_limiter", None)
         if limiter is None:
-            tracking = state.settings.tracking
-            limiter = InMemoryMissLimiter(
-                allowed=tracking.code_misses_allowed, window_s=tracking.code_miss_window_s
-            )
+            limiter = make_miss_limiter(state.settings)
             state.tracking_miss_limiter = limiter
     return limiter
 
