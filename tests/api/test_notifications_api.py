@@ -209,7 +209,11 @@ def test_with_a_shop_webhook_every_notice_is_queued_for_the_shop_in_the_same_tra
 def test_an_app_with_a_webhook_url_queues_shop_copies(fresh_database_url):
     settings = make_settings(
         fresh_database_url(),
-        notifications={"send_in_process": False, "webhook_url": "http://127.0.0.1:9/hook"},
+        notifications={
+            "send_in_process": False,
+            "webhook_url": "http://127.0.0.1:9/hook",
+            "allow_private_webhooks": True,
+        },
     )
 
     app = create_app(settings)

@@ -39,6 +39,7 @@ def test_notify_once_sends_the_queue_and_prints_the_counts(
     monkeypatch.setenv("SAMEDAY_DATABASE_URL", url)
     monkeypatch.setenv("SAMEDAY_NOTIFICATIONS_WEBHOOK_SECRET", "shop-shared-secret")
     monkeypatch.setenv("SAMEDAY_NOTIFICATIONS_WEBHOOK_CHANNEL", "webhook")
+    monkeypatch.setenv("SAMEDAY_NOTIFICATIONS_ALLOW_PRIVATE_WEBHOOKS", "true")  # 127.0.0.1
 
     with http_receiver(statuses=[200, 400]) as receiver:
         monkeypatch.setenv("SAMEDAY_NOTIFICATIONS_WEBHOOK_URL", receiver.url)

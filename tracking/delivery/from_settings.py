@@ -42,6 +42,7 @@ def make_channels(settings: NotificationSettings) -> dict[str, Channel]:
             settings.webhook_url,
             settings.webhook_secret.get_secret_value(),
             timeout_s=settings.send_timeout_s,
+            allow_private=settings.allow_private_webhooks,
         )
     else:
         channels[notifications.WEBHOOK] = LogChannel()

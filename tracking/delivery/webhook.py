@@ -16,7 +16,8 @@ from collections.abc import Callable
 
 import httpx
 
-from tracking.delivery.channels import SendResult, http_result, retry
+from infra import outbound
+from tracking.delivery.channels import SendResult, http_result, permanent, retry
 from tracking.delivery.messages import Message
 
 SIGNATURE_HEADER = "X-Sameday-Signature"
@@ -74,13 +75,27 @@ class WebhookChannel:
         timeout_s: float,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
+        allow_private: bool = False,
+        resolver: outbound.Resolver = outbound.resolve_host,
     ) -> None:
+        """`allow_private` lets the target be on this machine or a private network
+        (development and tests); otherwise its host is resolved and judged at every send,
+        since DNS answers change after the settings were checked."""
         self._url = url
         self._secret = secret
         self._clock = clock
+        self._allow_private = allow_private
+        self._resolver = resolver
         self._client = httpx.Client(timeout=timeout_s, transport=transport)
 
     def send(self, message: Message) -> SendResult:
+        if not self._allow_private:
+            try:
+                refusal = outbound.url_refusal(self._url, resolver=self._resolver)
+            except outbound.TargetNotResolved as exc:
+                return retry(f"webhook not reached: {exc}")
+            if refusal is not None:
+                return permanent(f"webhook target refused: {refusal}")
         body = body_of(message)
         timestamp = str(int(self._clock()))
         headers = {
