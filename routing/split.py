@@ -8,15 +8,15 @@ pair, and visits pinned to a vehicle (already loaded, in its fixed prefix) go wi
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from routing.constraints.skills import vehicle_may_take
-from routing.problem import Problem, TravelMatrix, Vehicle, Visit
+from routing.problem import Problem
+from routing.slicing import servable as _servable
+from routing.slicing import sliced
 from routing.zones import Unit, sweep_zones, unit_weights
 
 # A depot part larger than this is cut into zones (about this many visits each).
@@ -42,7 +42,9 @@ def split(
     """
     units = _units(problem)
     depots = _depots(problem) if by_depot else [list(range(len(problem.vehicles)))]
-    home = _balanced(problem, units, depots, [_home_depot(problem, u, depots) for u in units])
+    able = _able_depots(problem, units, depots)
+    home = [_home_depot(problem, u, depots, a) for u, a in zip(units, able, strict=True)]
+    home = _balanced(problem, units, depots, able, home)
     parts: list[Part] = []
     for d, vehicles in enumerate(depots):
         mine = [unit for unit, h in zip(units, home, strict=True) if h == d]
@@ -61,54 +63,6 @@ def split(
     return tuple(parts)
 
 
-def sliced(problem: Problem, vehicles: Sequence[int], visit_ids: Iterable[str]) -> Problem:
-    """The sub-problem of these vehicles (indices) and visits, its matrices cut down to the
-    locations they use and renumbered; allow-lists keep only the vehicles of the part."""
-    kept_vehicles = [problem.vehicles[v] for v in vehicles]
-    kept_visits = [problem.visit(vid) for vid in visit_ids]
-    used = sorted(
-        {v.location for v in kept_visits}
-        | {v.start_location for v in kept_vehicles}
-        | {v.end_location for v in kept_vehicles if v.end_location is not None}
-    )
-    new = {old: k for k, old in enumerate(used)}
-    index = np.asarray(used, dtype=np.int64)
-    vehicle_ids = frozenset(v.id for v in kept_vehicles)
-    visit_set = {v.id for v in kept_visits}
-    return dataclasses.replace(
-        problem,
-        visits=tuple(_moved_visit(v, new, vehicle_ids) for v in kept_visits),
-        vehicles=tuple(
-            dataclasses.replace(
-                v,
-                start_location=new[v.start_location],
-                end_location=None if v.end_location is None else new[v.end_location],
-            )
-            for v in kept_vehicles
-        ),
-        matrices={
-            profile: TravelMatrix(
-                distance_m=m.distance_m[np.ix_(index, index)],
-                duration_s=m.duration_s[np.ix_(index, index)],
-            )
-            for profile, m in problem.matrices.items()
-        },
-        pairs=tuple(p for p in problem.pairs if p.pickup_id in visit_set),
-        location_names=tuple(problem.location_names[k] for k in used)
-        if problem.location_names
-        else (),
-    )
-
-
-def _moved_visit(visit: Visit, new: dict[int, int], vehicle_ids: frozenset[str]) -> Visit:
-    allowed = visit.allowed_vehicles
-    return dataclasses.replace(
-        visit,
-        location=new[visit.location],
-        allowed_vehicles=None if allowed is None else allowed & vehicle_ids,
-    )
-
-
 def _units(problem: Problem) -> list[Unit]:
     pinned = {vid: v for v, vehicle in enumerate(problem.vehicles) for vid in vehicle.fixed_prefix}
     index = {vehicle.id: v for v, vehicle in enumerate(problem.vehicles)}
@@ -122,20 +76,8 @@ def _units(problem: Problem) -> list[Unit]:
         members = [problem.visit(vid) for vid in ids]
         owners = {pinned[m.id] for m in members if m.id in pinned}
         owners |= {index[m.loaded_on] for m in members if m.loaded_on is not None}
-        eligible = frozenset(
-            v
-            for v, vehicle in enumerate(problem.vehicles)
-            if all(_may_carry(problem, vehicle, m, paired=pair is not None) for m in members)
-        )
-        units.append(Unit(ids, eligible, min(owners) if owners else None))
+        units.append(Unit(ids, min(owners) if owners else None))
     return units
-
-
-def _may_carry(problem: Problem, vehicle: Vehicle, visit: Visit, *, paired: bool) -> bool:
-    demand = problem.demand_of(visit)
-    capacity = problem.capacity_of(vehicle)
-    fits = all(d <= c for d, c in zip(demand, capacity, strict=True))
-    return fits and vehicle_may_take(vehicle, visit, paired=paired)
 
 
 def _depots(problem: Problem) -> list[list[int]]:
@@ -153,18 +95,32 @@ def _location_of(problem: Problem, vehicles: Sequence[int]) -> int:
     return vehicle.end_location if vehicle.end_location is not None else vehicle.start_location
 
 
-def _home_depot(problem: Problem, unit: Unit, depots: list[list[int]]) -> int:
+def _able_depots(
+    problem: Problem, units: Sequence[Unit], depots: list[list[int]]
+) -> list[list[int]]:
+    """For each unit, the depots whose vehicles could serve it, by the solver's own prechecks
+    (skills, capacity, a window reachable on a direct trip within the shift)."""
+    servable = [_servable(problem, vehicles) for vehicles in depots]
+    return [
+        [d for d in range(len(depots)) if servable[d].issuperset(unit.visit_ids)] for unit in units
+    ]
+
+
+def _home_depot(problem: Problem, unit: Unit, depots: list[list[int]], able: list[int]) -> int:
     """The depot of the unit's pinned vehicle, else the nearest depot with a vehicle that may
     take it (round trip), else the nearest depot (its part then explains why nobody can)."""
     if unit.pinned_to is not None:
         return next(d for d, vehicles in enumerate(depots) if unit.pinned_to in vehicles)
-    able = [d for d, vehicles in enumerate(depots) if unit.eligible.intersection(vehicles)]
     candidates = able or list(range(len(depots)))
     return min(candidates, key=lambda d: _round_trip_m(problem, depots[d], unit))
 
 
 def _balanced(
-    problem: Problem, units: Sequence[Unit], depots: list[list[int]], home: list[int]
+    problem: Problem,
+    units: Sequence[Unit],
+    depots: list[list[int]],
+    able: list[list[int]],
+    home: list[int],
 ) -> list[int]:
     """`home` with units moved from depots loaded beyond their share of the fleet to depots
     below theirs, cheapest moves (least extra round trip) first.
@@ -187,7 +143,7 @@ def _balanced(
         for k, unit in enumerate(units)
         if unit.pinned_to is None
         for to in range(len(depots))
-        if to != home[k] and unit.eligible.intersection(depots[to])
+        if to != home[k] and to in able[k]
     )
     for _extra_m, k, to in moves:
         here = home[k]

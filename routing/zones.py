@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.problem import Problem
+from routing.slicing import servable
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -25,8 +26,6 @@ class Unit:
     """Visits that go to the same part: one visit, or both ends of a pair."""
 
     visit_ids: tuple[str, ...]
-    # Indices (into Problem.vehicles) of the vehicles that may take every visit of the unit.
-    eligible: frozenset[int]
     # The vehicle the unit is pinned to (goods on board, fixed prefix), if any.
     pinned_to: int | None
 
@@ -50,16 +49,19 @@ def sweep_zones(
     quotas = _quotas([float(weights[cut == z].sum()) for z in range(n_zones)], len(vehicles))
     zone_of_vehicle = _share_vehicles(problem, vehicles, units, cut, quotas)
     centres = [_mean_angle(angles[cut == z]) for z in range(n_zones)]
+    fleets = [[v for v in vehicles if zone_of_vehicle[v] == z] for z in range(n_zones)]
+    ids = [vid for unit in units for vid in unit.visit_ids]
+    served = [servable(problem, fleet, ids) for fleet in fleets]
     for k, unit in enumerate(units):
         if unit.pinned_to is not None:
             cut[k] = zone_of_vehicle[unit.pinned_to]
             continue
-        able = {zone_of_vehicle[v] for v in unit.eligible if v in zone_of_vehicle}
+        able = [z for z in range(n_zones) if served[z].issuperset(unit.visit_ids)]
         if able and int(cut[k]) not in able:
             cut[k] = min(able, key=lambda z: _angle_between(angles[k], centres[z]))
     return [
         Zone(
-            vehicles=tuple(v for v in vehicles if zone_of_vehicle[v] == z),
+            vehicles=tuple(fleets[z]),
             units=tuple(u for u, c in zip(units, cut, strict=True) if c == z),
         )
         for z in range(n_zones)
