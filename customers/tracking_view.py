@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,10 @@ from tracking.stop_events import StopProgress, progress_of
 from tracking.stop_states import StopState, is_done
 
 MAX_CODE_CHARS = 32
+# Codes are made by `orders.service.new_tracking_code` from the base64url alphabet.
+_CODE_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_CODE_CHARS}}}")
+# Looked up in place of a malformed code; no order has an empty code.
+_NO_ORDER_HAS_THIS_CODE = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +80,21 @@ class TrackingView:
     compensations: list[case_summaries.CompensationSummary] = field(default_factory=list)
 
 
+def is_well_formed(code: str) -> bool:
+    """Could `code` be a tracking code at all (URL-safe characters, not too long)?"""
+    return _CODE_PATTERN.fullmatch(code) is not None
+
+
 def find_order(session: Session, code: str) -> Order:
-    """Raises TrackingCodeUnknown, the same way for every code that finds nothing."""
-    if not code or len(code) > MAX_CODE_CHARS:
-        raise TrackingCodeUnknown()
-    order = session.scalars(select(Order).where(Order.tracking_code == code)).first()
-    if order is None:
+    """Raises TrackingCodeUnknown, the same way for every code that finds nothing.
+
+    A malformed code is looked up too, as a code no order has: a wrong code and an unknown one
+    take the same path and the same time, so neither tells a guesser anything.
+    """
+    well_formed = is_well_formed(code)
+    probe = code if well_formed else _NO_ORDER_HAS_THIS_CODE
+    order = session.scalars(select(Order).where(Order.tracking_code == probe)).first()
+    if order is None or not well_formed:
         raise TrackingCodeUnknown()
     return order
 

@@ -65,9 +65,14 @@ class _LocationMissing(Exception):
         self.reason = reason
 
 
+# 128 random bits (at least 80 are needed to make guessing hopeless, throttled or not).
+TRACKING_CODE_BYTES = 16
+
+
 def new_tracking_code() -> str:
-    # 128 bits of randomness: unguessable, and short enough for a URL or an SMS.
-    return secrets.token_urlsafe(16)
+    """22 base64url characters that carry TRACKING_CODE_BYTES bytes from `secrets`: short
+    enough for a URL or an SMS."""
+    return secrets.token_urlsafe(TRACKING_CODE_BYTES)
 
 
 def _locate(
