@@ -59,9 +59,7 @@ def initial_assignment(
     return assignment
 
 
-def feasible_routes(
-    problem: Problem, routes: Mapping[str, Sequence[str]]
-) -> dict[str, list[str]]:
+def feasible_routes(problem: Problem, routes: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """`routes` cut back until each one keeps every rule, dropping visits from a broken route's
     end (never its fixed prefix); ids this problem does not know are skipped.
 
