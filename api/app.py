@@ -40,7 +40,8 @@ from api.routers import (
     warehouse,
 )
 from api.schemas.common import Problem
-from dispatch.plan_jobs import PlanJobRunner, RunnerConfig
+from dispatch.plan_job_worker import queue_plan_jobs_through
+from dispatch.plan_jobs import PlanJobRunner, runner_config
 from infra.clock import Clock, SettableClock, SystemClock
 from infra.db import make_engine, make_session_factory
 from infra.geocoding import make_geocoder
@@ -97,6 +98,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     engine = make_engine(settings)
     session_factory = make_session_factory(engine)
     outbox.enable_shop_copies(session_factory, settings.notifications)
+    if settings.planning.executor == "celery":
+        queue_plan_jobs_through(session_factory, settings)
     geocoder = make_geocoder(settings.geocoder)
 
     @asynccontextmanager
@@ -110,7 +113,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                     "SAMEDAY_SECURITY_SECRET_KEY is not set: tokens are signed with a random key "
                     "for this process and stop working when it restarts"
                 )
-            if settings.planning.run_jobs_in_process:
+            if settings.planning.executor == "in_process" and settings.planning.run_jobs_in_process:
                 runner = PlanJobRunner(session_factory, runner_config(settings), now=clock.now)
                 runner.start()
             app.state.runner = runner
@@ -174,15 +177,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         courier_page.STATIC_URL, StaticFiles(directory=courier_page.STATIC_DIR), name="courier"
     )
     return app
-
-
-def runner_config(settings: Settings) -> RunnerConfig:
-    return RunnerConfig(
-        zone=settings.operation.zone,
-        timeout_margin_s=settings.planning.job_timeout_margin_s,
-        lease_s=settings.planning.job_lease_s,
-        replanning=settings.replanning,
-    )
 
 
 def make_app() -> FastAPI:

@@ -16,11 +16,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from api.app import create_app, freeze_startup_heap, runner_config
+from api.app import create_app, freeze_startup_heap
 from cli import demo_stock
 from dispatch import couriers, plans, shifts
 from dispatch.demo_day import DEMO_TIMEZONE, DemoSeed, seed_demo
-from dispatch.plan_jobs import PlanJobRunner
+from dispatch.plan_jobs import PlanJobRunner, runner_config
 from infra.clock import SettableClock
 from infra.db import make_engine, make_session_factory
 from infra.migrate import upgrade

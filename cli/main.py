@@ -13,6 +13,7 @@ from cli import (
     serve_command,
     simulate_command,
     user_command,
+    worker_command,
 )
 
 app = typer.Typer(
@@ -36,3 +37,4 @@ app.command("demo")(demo_command.demo)
 app.command("notify")(notify_command.notify)
 app.command("simulate")(simulate_command.simulate_command)
 app.command("report")(report_command.report)
+app.command("worker")(worker_command.worker)

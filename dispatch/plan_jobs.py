@@ -9,9 +9,12 @@ next runner that looks.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import queue
+import signal
+import sys
 import threading
 import time
 import uuid
@@ -32,7 +35,7 @@ from dispatch.errors import NothingToPlan
 from dispatch.problem_builder import BuiltProblem, PlanScope, build_problem
 from infra.models import JobStatus, Plan, PlanJob
 from infra.models.planning import JobKind
-from infra.settings import ReplanSettings
+from infra.settings import ReplanSettings, Settings
 from tracking import live_replan
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ log = logging.getLogger(__name__)
 # Share of the progress bar the search fills; the rest is checking and storing the plan.
 SEARCH_SHARE_PERCENT = 95
 HEARTBEAT_S = 0.5
+# prctl(2) option: the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,15 @@ class RunnerConfig:
     # How often an idle runner looks for queued jobs: a replan during the day should not wait.
     poll_s: float = 0.2
     replanning: ReplanSettings = field(default_factory=ReplanSettings)
+
+
+def runner_config(settings: Settings) -> RunnerConfig:
+    return RunnerConfig(
+        zone=settings.operation.zone,
+        timeout_margin_s=settings.planning.job_timeout_margin_s,
+        lease_s=settings.planning.job_lease_s,
+        replanning=settings.replanning,
+    )
 
 
 def solve_in_child(
@@ -100,6 +114,7 @@ def solver_loop(tasks: Any, results: Any) -> None:
     The process outlives a job, so a replan during the day does not wait for a new process to
     start and import OR-Tools; it is killed (and replaced) only when a solve must be stopped.
     """
+    _die_with_parent()
     _warm_up()
     while True:
         task = tasks.get()
@@ -109,6 +124,13 @@ def solver_loop(tasks: Any, results: Any) -> None:
         solve_in_child(
             problem, time_limit_s, _Tagged(results, job_id), initial_routes, explain_within_s
         )
+
+
+def _die_with_parent() -> None:
+    """Has Linux kill this process when the process that started it dies (a worker killed by
+    its time limit or by hand): an orphaned search in a stuck solve would never end."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _warm_up() -> None:
@@ -242,14 +264,13 @@ class PlanJobRunner:
             self._run(job_id)
         return job_id
 
-    def _claim(self) -> int | None:
+    def _claim(self, job_id: int | None = None) -> int | None:
+        """Takes the oldest queued job (or `job_id` if it is queued) with a lease; its id."""
         with self._factory() as session, session.begin():
-            candidate = session.scalar(
-                select(PlanJob.id)
-                .where(PlanJob.status == JobStatus.QUEUED)
-                .order_by(PlanJob.id)
-                .limit(1)
-            )
+            queued = select(PlanJob.id).where(PlanJob.status == JobStatus.QUEUED)
+            if job_id is not None:
+                queued = queued.where(PlanJob.id == job_id)
+            candidate = session.scalar(queued.order_by(PlanJob.id).limit(1))
             if candidate is None:
                 return None
             now = self._now()

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from infra.models import Role
+from tests.celery_workers import workers_for
 from tests.conftest import make_settings
 from tests.dispatch.plan_days import seed_small_day
 from tests.factories import PASSWORD, auth_headers, make_user
@@ -17,12 +18,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def live_client(committed_db):
+def live_client(committed_db, tmp_path):
+    # In the production profile (SAMEDAY_PLANNING_EXECUTOR=celery), a real worker solves.
     settings = make_settings(
         committed_db.settings.database.url,
         planning={"run_jobs_in_process": True, "solver_time_limit_s": 2},
     )
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings)) as client, workers_for(settings, tmp_path):
         client.app_settings = settings  # type: ignore[attr-defined]
         yield client
 

@@ -74,3 +74,12 @@ def test_a_short_secret_key_is_refused():
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValidationError, match="unknown time zone"):
         Settings(operation={"timezone": "Mars/Olympus"})
+
+
+def test_plan_jobs_on_celery_need_a_redis_broker(monkeypatch):
+    monkeypatch.setenv("SAMEDAY_PLANNING_EXECUTOR", "celery")
+
+    with pytest.raises(ValidationError, match="SAMEDAY_REDIS_URL"):
+        Settings()
+    monkeypatch.setenv("SAMEDAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert Settings().planning.executor == "celery"
