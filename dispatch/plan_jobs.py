@@ -33,6 +33,7 @@ import routing
 from dispatch import plans, replanning
 from dispatch.errors import NothingToPlan
 from dispatch.problem_builder import BuiltProblem, PlanScope, build_problem
+from dispatch.split_plans import SplitConfig, solve_split_job
 from infra.models import JobStatus, Plan, PlanJob
 from infra.models.planning import JobKind
 from infra.settings import ReplanSettings, Settings
@@ -55,6 +56,7 @@ class RunnerConfig:
     # How often an idle runner looks for queued jobs: a replan during the day should not wait.
     poll_s: float = 0.2
     replanning: ReplanSettings = field(default_factory=ReplanSettings)
+    split: SplitConfig = field(default_factory=SplitConfig)
 
 
 def runner_config(settings: Settings) -> RunnerConfig:
@@ -63,6 +65,7 @@ def runner_config(settings: Settings) -> RunnerConfig:
         timeout_margin_s=settings.planning.job_timeout_margin_s,
         lease_s=settings.planning.job_lease_s,
         replanning=settings.replanning,
+        split=SplitConfig.from_settings(settings.planning),
     )
 
 
@@ -379,6 +382,13 @@ class PlanJobRunner:
         """The solution, or why there is none (the process died, timed out or was stopped)."""
         started = time.monotonic()
         deadline = started + time_limit_s + self._config.timeout_margin_s
+        if initial_routes is None and self._config.split.applies(built.problem):
+            return solve_split_job(
+                built.problem,
+                time_limit_s,
+                self._config.split,
+                lambda done: self._still_wanted(job_id, time_limit_s, started, deadline, done),
+            )
         process, tasks, results = self._solver_process()
         tasks.put((job_id, built.problem, time_limit_s, initial_routes, explain_within_s))
         self._solving = True
@@ -406,24 +416,41 @@ class PlanJobRunner:
                 elif not process.is_alive():
                     return f"the solve process ended without a plan (exit code {process.exitcode})"
                 now_mono = time.monotonic()
-                if self._stopping.is_set():
-                    return "the server stopped while planning; start the plan again"
-                if now_mono > deadline:
-                    return (
-                        f"the solve did not finish within its time limit of {time_limit_s:g} s "
-                        f"plus {self._config.timeout_margin_s:g} s and was stopped"
-                    )
-                if now_mono - last_beat >= HEARTBEAT_S:
-                    last_beat = now_mono
-                    elapsed = min(1.0, (now_mono - started) / max(time_limit_s, 1e-9))
-                    percent = int(SEARCH_SHARE_PERCENT * max(fraction, elapsed))
-                    if not self._heartbeat(job_id, percent):
-                        return "this runner lost the job's lease"
+                beat = now_mono - last_beat >= HEARTBEAT_S
+                last_beat = now_mono if beat else last_beat
+                stop = self._still_wanted(job_id, time_limit_s, started, deadline, fraction, beat)
+                if stop is not None:
+                    return stop
         finally:
             self._solving = False
             # A solve that did not finish is still running in the process: stop it there.
             if not finished or not self._keep_solver:
                 self._close_solver()
+
+    def _still_wanted(
+        self,
+        job_id: int,
+        time_limit_s: float,
+        started: float,
+        deadline: float,
+        fraction: float,
+        beat: bool = True,
+    ) -> str | None:
+        """None while the solve should go on, else why it stops; with `beat` the lease is
+        renewed and the progress (the search's, or the share of the time limit) stored."""
+        now_mono = time.monotonic()
+        if self._stopping.is_set():
+            return "the server stopped while planning; start the plan again"
+        if now_mono > deadline:
+            return (
+                f"the solve did not finish within its time limit of {time_limit_s:g} s "
+                f"plus {self._config.timeout_margin_s:g} s and was stopped"
+            )
+        elapsed = min(1.0, (now_mono - started) / max(time_limit_s, 1e-9))
+        percent = int(SEARCH_SHARE_PERCENT * max(fraction, elapsed))
+        if beat and not self._heartbeat(job_id, percent):
+            return "this runner lost the job's lease"
+        return None
 
     def _heartbeat(self, job_id: int, percent: int) -> bool:
         now = self._now()

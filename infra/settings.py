@@ -64,6 +64,13 @@ class PlanningSettings(BaseModel):
     job_timeout_margin_s: int = Field(default=60, ge=5, le=3600)
     # A running job whose runner has not renewed its lease for this long is considered dead.
     job_lease_s: int = Field(default=30, ge=5, le=3600)
+    # A day with more visits than split_above_visits is split per depot, a depot with more than
+    # split_zone_visits into zones, and the parts are solved side by side by split_workers
+    # processes (unset: one per core). The 320-order demo day is solved whole.
+    split: bool = True
+    split_above_visits: int = Field(default=500, ge=1, le=1_000_000)
+    split_zone_visits: int = Field(default=250, ge=10, le=1_000_000)
+    split_workers: int | None = Field(default=None, ge=1, le=256)
     # Who solves queued jobs: a runner thread of the API process (`in_process`, the embedded
     # mode) or `sameday worker` processes fed through Redis (`celery`, needs redis_url).
     executor: Literal["in_process", "celery"] = "in_process"
