@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from dispatch import plans
 from tests.factories import DAY, make_courier, make_depot, make_order, make_shift, make_vehicle
 
 _days = itertools.count(1)
@@ -22,6 +26,29 @@ class SmallDay:
     courier_ids: list[int]
     courier_user_ids: list[int]
     order_ids: list[int] = field(default_factory=list)
+
+
+def progress_while(
+    sessions: sessionmaker[Session], job_id: int, work: Callable[[], Any]
+) -> list[int]:
+    """The job's progress percent as read every 0.2 s while `work` runs."""
+    seen: list[int] = []
+    watching = threading.Event()
+
+    def watch() -> None:
+        while not watching.is_set():
+            with sessions() as session:
+                seen.append(plans.get_job(session, job_id).progress_percent)
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        work()
+    finally:
+        watching.set()
+        watcher.join()
+    return seen
 
 
 def next_day() -> date:

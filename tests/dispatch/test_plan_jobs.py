@@ -23,7 +23,7 @@ from dispatch.problem_builder import (
     visit_id,
 )
 from infra.models import JobStatus, Plan, PlanJob, Route, Stop
-from tests.dispatch.plan_days import seed_small_day
+from tests.dispatch.plan_days import progress_while, seed_small_day
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -71,21 +71,7 @@ def test_a_plan_job_solves_the_day_and_stores_a_valid_plan(committed_db):
     small = seed_small_day(committed_db.sessions, orders=10)
     job_id = queue_job(committed_db, small)
     runner = make_runner(committed_db)
-    seen: list[int] = []
-    watching = threading.Event()
-
-    def watch() -> None:
-        while not watching.is_set():
-            seen.append(job_row(committed_db, job_id).progress_percent)
-            time.sleep(0.2)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        assert runner.run_next() == job_id
-    finally:
-        watching.set()
-        watcher.join()
+    seen = progress_while(committed_db.sessions, job_id, runner.run_next)
 
     job = job_row(committed_db, job_id)
     assert job.status is JobStatus.SUCCEEDED, job.error

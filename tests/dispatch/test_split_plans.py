@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +12,7 @@ from dispatch.split_plans import SplitConfig
 from infra.models import JobStatus
 from infra.settings import PlanningSettings
 from routing.instances import city_problem, generate_city_day
-from tests.dispatch.plan_days import seed_small_day
+from tests.dispatch.plan_days import progress_while, seed_small_day
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -39,22 +37,7 @@ def test_a_big_day_is_solved_in_zones_and_stored_as_one_plan_with_progress(commi
         ).id
     split = SplitConfig(above_visits=5, zone_visits=4, workers=2)
     runner = PlanJobRunner(committed_db.sessions, RunnerConfig(zone=ZONE, split=split))
-    seen: list[int] = []
-    watching = threading.Event()
-
-    def watch() -> None:
-        while not watching.is_set():
-            with committed_db.sessions() as session:
-                seen.append(plans.get_job(session, job_id).progress_percent)
-            time.sleep(0.2)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        assert runner.run_next() == job_id
-    finally:
-        watching.set()
-        watcher.join()
+    seen = progress_while(committed_db.sessions, job_id, runner.run_next)
 
     with committed_db.sessions() as session:
         job = plans.get_job(session, job_id)
