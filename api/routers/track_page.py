@@ -97,6 +97,15 @@ def track(
     """Anyone with the code: the order's status, ETA window and progress (HTML for browsers)."""
     wait_s = limiter.blocked_for_s(client_key(request), now)
     if wait_s is not None:
+        if _wants_html(request):
+            # A person at a browser gets a page that says what happened, not a JSON document.
+            return templates.TemplateResponse(
+                request,
+                "track.html.j2",
+                {"view": None, "zone": None, "retry_after_min": max(1, -(-wait_s // 60))},
+                status_code=429,
+                headers={"Retry-After": str(wait_s)},
+            )
         return too_many_misses(wait_s)
     try:
         view = tracking_view.tracking_view(session, code, now=now, settings=settings.tracking)

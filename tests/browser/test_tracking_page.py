@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from api.app import create_app
@@ -49,9 +50,19 @@ def delivered_code(committed_db: CommittedDatabase) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(committed_db: CommittedDatabase) -> Iterator[str]:
+def app(committed_db: CommittedDatabase) -> FastAPI:
+    return create_app(committed_db.settings)
+
+
+@pytest.fixture(autouse=True)
+def fresh_miss_limiter(app: FastAPI) -> None:
+    # Each test starts with a clean slate of unknown codes (the limiter is made on first use).
+    app.state.tracking_miss_limiter = None
+
+
+@pytest.fixture(scope="module")
+def server(app: FastAPI) -> Iterator[str]:
     port = _free_port()
-    app = create_app(committed_db.settings)
     instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -139,3 +150,24 @@ def test_after_a_failed_attempt_the_customer_books_a_new_window(server, failed_c
         order = session.scalars(select(Order).where(Order.tracking_code == failed_code)).one()
         assert order.status is OrderStatus.PLANNABLE
         assert len(order.windows) == 1
+
+
+def test_a_device_guessing_codes_is_told_to_wait_even_for_a_real_code(
+    server, delivered_code, committed_db
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            for k in range(committed_db.settings.tracking.code_misses_allowed):
+                page.goto(f"{server}/track/guess-{k}")
+                expect(page.locator("#not-found")).to_be_visible()
+            response = page.goto(f"{server}/track/{delivered_code}")
+            assert response is not None
+            assert response.status == 429
+            expect(page.locator("#too-many")).to_contain_text("try again in 10 minutes")
+            expect(page.locator("#status")).to_have_count(0)
+        finally:
+            browser.close()
