@@ -58,7 +58,7 @@ def test_two_api_processes_serve_one_port(committed_db, tmp_path):
         )
     try:
         deadline = time.monotonic() + 60
-        answered = []
+        answered: list[httpx.Response] = []
         while len(answered) < 5 or log_path.read_text().count("Application startup complete") < 2:
             assert time.monotonic() < deadline, log_path.read_text()
             try:
