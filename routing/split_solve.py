@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 
+from routing.prechecks import precheck
 from routing.problem import Problem
 from routing.solution import Solution
 from routing.solve import solve
@@ -22,6 +23,8 @@ from routing.validation import validate
 
 # How often the combined progress of the parts is reported, seconds.
 PROGRESS_EVERY_S = 0.5
+# The share of the time the whole problem gets after the parts, to place what they left out.
+SECOND_PASS_SHARE = 0.2
 
 # Called with the fraction of the whole split solve done, 0.0 to 1.0.
 SplitProgress = Callable[[float], None]
@@ -46,16 +49,51 @@ def solve_split(
     workers: int | None = None,
     explain: bool = True,
     progress: SplitProgress | None = None,
+    second_pass_share: float = SECOND_PASS_SHARE,
 ) -> Solution:
     """`problem` split (see `routing.split.split`), its parts solved in parallel within about
     `time_limit_s` of wall time, and stitched. Raises StitchError if the stitched plan breaks a
-    rule of the whole problem."""
+    rule of the whole problem.
+
+    When the parts left visits out that another part's vehicles might take (a zone's evening
+    windows outrunning its late shifts), the whole problem gets `second_pass_share` of the time,
+    warm-started from the stitched routes, and its plan is kept when it serves more.
+    """
     started = time.monotonic()
     parts = split(problem, max_visits=max_visits, by_depot=by_depot)
+    droppable = {u.visit_id for u in precheck(problem)}
+    share = second_pass_share if len(parts) > 1 else 0.0
     solutions = solve_parts(
-        parts, time_limit_s, executor, workers=workers, explain=explain, progress=progress
+        parts,
+        time_limit_s * (1 - share),
+        executor,
+        workers=workers,
+        explain=explain,
+        progress=progress,
     )
     stitched = stitch(problem, parts, solutions)
+    left_out = [u for u in stitched.unassigned if u.visit_id not in droppable]
+    if left_out and share > 0:
+        again = solve(
+            problem,
+            time_limit_s=time_limit_s * share,
+            initial_routes={t.vehicle_id: [a.visit_id for a in t.arrivals] for t in stitched.tours},
+            explain=explain,
+        )
+        if len(again.unassigned) < len(stitched.unassigned):
+            stitched = Solution(
+                tours=again.tours,
+                unassigned=again.unassigned,
+                cost=again.cost,
+                status=f"{stitched.status}; whole day again: {again.status}",
+                wall_time_s=again.wall_time_s,
+                stats={
+                    **stitched.stats,
+                    "placed_by_second_pass": float(
+                        len(stitched.unassigned) - len(again.unassigned)
+                    ),
+                },
+            )
     return Solution(
         tours=stitched.tours,
         unassigned=stitched.unassigned,

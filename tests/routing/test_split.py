@@ -7,11 +7,18 @@ from typing import Any
 
 import pytest
 
-from routing import PickupDelivery, Problem, assert_valid, solve
+from routing import PickupDelivery, Problem, TimeWindow, assert_valid, solve
 from routing.instances import city_problem, generate_city_day
 from routing.split import split
 from routing.split_solve import StitchError, solve_parts, solve_split, stitch
-from tests.routing.factories import make_problem, make_vehicle, make_visit, matrix_from_points
+from tests.routing.factories import (
+    hms,
+    make_problem,
+    make_vehicle,
+    make_visit,
+    matrix_from_points,
+    window,
+)
 
 # Two depots 20 km apart on a line, three customers around each.
 POINTS = [(0, 0), (20_000, 0), (1000, 0), (0, 1500), (-800, 300), (21_000, 0), (20_000, 900)]
@@ -152,6 +159,31 @@ def test_a_two_depot_day_solved_split_and_whole_is_valid_both_ways():
     assert_valid(problem, whole)
     assert split_plan.stats["parts"] == 2
     assert len(split_plan.unassigned) <= len(whole.unassigned) + 8
+
+
+def test_what_the_parts_left_out_is_offered_to_the_whole_day_again():
+    # Two one-hour vans in the west can serve two of the three half-hour visits the split gives
+    # them; the east van, 20 km away, has the whole day and could take the third.
+    short = TimeWindow(hms(8), hms(9))
+    vehicles = [
+        make_vehicle("W1", start_location=0, end_location=0, shift=short),
+        make_vehicle("W2", start_location=0, end_location=0, shift=short),
+        make_vehicle("E1", start_location=1, end_location=1),
+    ]
+    visits = [
+        make_visit(f"C{k}-{n}", location=k, service_s=1800, windows=(window("08:00", "09:30"),))
+        for n, k in enumerate((2, 3, 4, 4))
+    ]
+    problem = two_depot_problem(vehicles=vehicles, visits=visits)
+    with concurrent.futures.ThreadPoolExecutor(2) as executor:
+        parts_only = solve_split(
+            problem, time_limit_s=2.0, executor=executor, explain=False, second_pass_share=0.0
+        )
+        again = solve_split(problem, time_limit_s=2.0, executor=executor, explain=False)
+    assert len(parts_only.unassigned) == 1
+    assert_valid(problem, again)
+    assert again.unassigned == ()
+    assert again.stats["placed_by_second_pass"] == 1
 
 
 def test_one_big_depot_is_cut_into_zones_that_share_the_fleet():
