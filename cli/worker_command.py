@@ -9,7 +9,12 @@ from typing import Annotated, Any
 import typer
 from celery import signals
 
-from dispatch.plan_job_worker import JobSweeper, enqueuer, register_plan_job_task
+from dispatch.plan_job_worker import (
+    JobSweeper,
+    adopt_pool_process,
+    enqueuer,
+    register_plan_job_task,
+)
 from infra.db import make_engine, make_session_factory
 from infra.migrate import SchemaOutOfDate, ensure_schema_current
 from infra.settings import Settings
@@ -56,13 +61,14 @@ def worker(
     def stop_sweeping(**_: Any) -> None:
         sweeper.stop()
 
-    def forget_parent_connections(**_: Any) -> None:
+    def init_pool_process(**_: Any) -> None:
         # A forked pool process must not touch the connections of the main process's sweeper.
         engine.dispose(close=False)
+        adopt_pool_process()
 
     signals.worker_ready.connect(start_sweeping, weak=False)
     signals.worker_shutdown.connect(stop_sweeping, weak=False)
-    signals.worker_process_init.connect(forget_parent_connections, weak=False)
+    signals.worker_process_init.connect(init_pool_process, weak=False)
     app.worker_main(
         [
             "worker",

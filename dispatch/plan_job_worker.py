@@ -34,6 +34,9 @@ from infra.task_queue import PLAN_JOB_TASK, enqueue_plan_job, make_celery
 
 log = logging.getLogger(__name__)
 
+# The worker's main process as multiprocessing knows it, taken before Celery forks its pool.
+_MAIN_PROCESS = multiprocessing.current_process()
+
 
 class WorkerJobRunner(PlanJobRunner):
     """Runs the job a task names, keeping its solver process warm between tasks."""
@@ -43,11 +46,6 @@ class WorkerJobRunner(PlanJobRunner):
         # Names the process, so an operator can tell which one holds a job.
         self.owner = f"worker-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._keep_solver = True
-        # A pool process is daemonic, which would forbid it a solver process; the solver dies
-        # with it all the same (see solver_loop). Forked, not spawned: the pool process is
-        # Celery's, whose process object cannot hand its key to a spawned child.
-        multiprocessing.current_process()._config.pop("daemon", None)  # type: ignore[attr-defined]
-        self._mp = multiprocessing.get_context("fork")  # type: ignore[assignment]
 
     def run_job(self, job_id: int) -> bool:
         """Runs the job if it is queued; False when another worker holds it or it has ended
@@ -188,6 +186,14 @@ def worker_sessions(settings: Settings, app: Celery) -> sessionmaker[Session]:
         relay = LiveRelay(settings.redis_url, settings.redis_namespace, lambda: None)
         live_events.ring_after_commit(sessions, relay.publish)
     return sessions
+
+
+def adopt_pool_process() -> None:
+    """Lets a Celery pool process start processes of its own (the solver, the parts of a split
+    day): as its multiprocessing identity it has Celery's daemonic process object, which may
+    have no children and whose key a spawned child cannot receive. Its own children die with
+    it all the same (see solver_loop), so it takes a plain main-process identity."""
+    multiprocessing.process._current_process = _MAIN_PROCESS  # type: ignore[attr-defined]
 
 
 def register_plan_job_task(app: Celery, settings: Settings) -> None:
