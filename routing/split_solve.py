@@ -23,8 +23,10 @@ from routing.validation import validate
 
 # How often the combined progress of the parts is reported, seconds.
 PROGRESS_EVERY_S = 0.5
-# The share of the time the whole problem gets after the parts, to place what they left out.
-SECOND_PASS_SHARE = 0.2
+# The share of the time the whole problem may get after the parts, to place what they left
+# out. Off by default: on 800-stop days a fifth of the time placed none of what zones left out
+# and cost the depot split 3 % (benchmarks/README.md, split solves); it pays on small days.
+SECOND_PASS_SHARE = 0.0
 
 # Called with the fraction of the whole split solve done, 0.0 to 1.0.
 SplitProgress = Callable[[float], None]
@@ -55,9 +57,10 @@ def solve_split(
     `time_limit_s` of wall time, and stitched. Raises StitchError if the stitched plan breaks a
     rule of the whole problem.
 
-    When the parts left visits out that another part's vehicles might take (a zone's evening
-    windows outrunning its late shifts), the whole problem gets `second_pass_share` of the time,
-    warm-started from the stitched routes, and its plan is kept when it serves more.
+    With a `second_pass_share`, when the parts left visits out that another part's vehicles
+    might take (a zone's evening windows outrunning its late shifts), the whole problem gets that
+    share of the time, warm-started from the stitched routes, and its plan is kept when it
+    serves more.
     """
     started = time.monotonic()
     parts = split(problem, max_visits=max_visits, by_depot=by_depot)

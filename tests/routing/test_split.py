@@ -179,7 +179,9 @@ def test_what_the_parts_left_out_is_offered_to_the_whole_day_again():
         parts_only = solve_split(
             problem, time_limit_s=2.0, executor=executor, explain=False, second_pass_share=0.0
         )
-        again = solve_split(problem, time_limit_s=2.0, executor=executor, explain=False)
+        again = solve_split(
+            problem, time_limit_s=2.0, executor=executor, explain=False, second_pass_share=0.2
+        )
     assert len(parts_only.unassigned) == 1
     assert_valid(problem, again)
     assert again.unassigned == ()
