@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.errors import Conflict, NotFound
+from infra.errors import Conflict, Invalid, NotFound
 
 
 class StopNotFound(NotFound):
@@ -28,3 +28,8 @@ class ClientEventIdReused(Conflict):
 class CourierNotFound(NotFound):
     code = "courier_not_found"
     title = "Courier not found"
+
+
+class EventTimeInFuture(Invalid):
+    code = "event_time_in_future"
+    title = "The event's time is ahead of the server clock"

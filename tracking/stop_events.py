@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from infra.errors import FieldProblem
 from infra.models import (
     FailureReason,
     Order,
@@ -30,6 +31,7 @@ from orders import timeline
 from tracking import lateness, live_feed, notifications
 from tracking.errors import (
     ClientEventIdReused,
+    EventTimeInFuture,
     IllegalStopEvent,
     RouteNotUnderWay,
     StopNotFound,
@@ -114,12 +116,22 @@ def record_stop_event(
     A retry with the same client event id returns the first outcome. The order's status
     follows, the customer is notified of a delivery or a failed attempt and the live pages
     are told, in the same transaction; with `eta_settings` the route's ETAs and lateness are
-    refreshed too. Raises StopNotFound, RouteNotUnderWay, IllegalStopEvent,
-    ClientEventIdReused.
+    refreshed too. An `occurred_at` further ahead of `now` than the pings' allowed clock skew
+    is refused: it would date a delivery, and the lateness measured from it, in the future.
+    Raises StopNotFound, RouteNotUnderWay, IllegalStopEvent, ClientEventIdReused,
+    EventTimeInFuture.
     """
     earlier = _by_client_id(session, courier_id, report.client_event_id)
     if earlier is not None:
         return _replay(session, earlier, stop_id, report)
+    skew_s = (eta_settings or TrackingSettings()).max_future_skew_s
+    if report.occurred_at > now + timedelta(seconds=skew_s):
+        raise EventTimeInFuture(
+            f"stop {stop_id}: occurred_at {report.occurred_at.isoformat()} is more than "
+            f"{skew_s} s ahead of the server clock ({now.isoformat()})",
+            [FieldProblem("occurred_at", "in the future: check the device's clock")],
+            stop_id=stop_id,
+        )
     stop, route, order = _own_stop(session, courier_id, stop_id)
     stop_id = stop.id  # the current row, if a replan carried the stop over
     if route.status is not RouteStatus.DEPARTED:

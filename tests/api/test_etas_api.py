@@ -89,9 +89,9 @@ def test_completed_stops_drop_out_and_a_slow_pace_delays_the_rest(client, sessio
     setup = make_tracked_route(session, leg_s=600, service_s=300)
     dispatcher = make_user(session)
     # Planned: arrive 09:10, leave 09:15. Actual: arrive 09:25, leave 09:35 (2x slower).
+    clock.now = START + timedelta(minutes=35)
     report(client, settings, setup, 0, "arrived", START + timedelta(minutes=25))
     report(client, settings, setup, 0, "delivered", START + timedelta(minutes=35))
-    clock.now = START + timedelta(minutes=35)
 
     body = etas(client, settings, dispatcher, setup.route.id).json()
 

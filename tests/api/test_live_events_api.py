@@ -194,6 +194,7 @@ def test_stops_become_late_once_and_done_stops_are_cleared(client, session, sett
     assert proposal.trigger is ReplanTrigger.LATE
     assert "3 stop(s) projected late" in proposal.reason
 
+    clock.now = START + timedelta(minutes=74)
     report(client, settings, setup, 0, "arrived", 72)
     report(client, settings, setup, 0, "delivered", 74)
 

@@ -15,7 +15,7 @@ from api.app import create_app
 from api.auth import TOKEN_COOKIE, issue_token
 from infra.models import DeliveryStatus, NotificationOutbox, Order, Role
 from infra.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import DEFAULT_NOW, make_settings
 from tests.factories import (
     DAY,
     auth_headers,
@@ -161,7 +161,7 @@ def test_the_departure_gate_tells_each_customer_once_that_the_order_is_on_its_wa
         json={
             "client_event_id": "arrive-1",
             "kind": "arrived",
-            "occurred_at": datetime.now(UTC).isoformat(),
+            "occurred_at": DEFAULT_NOW.isoformat(),
         },
         headers=courier,
     )
