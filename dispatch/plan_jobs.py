@@ -93,6 +93,9 @@ def solve_in_child(
             progress=progress,
             explain_within_s=explain_within_s,
         )
+    except routing.NoPlanInTime as exc:
+        results.put(("failed", f"the solver found no plan in time: {exc}"))
+        return
     except routing.InvalidProblem as exc:
         results.put(("failed", f"the planning problem is malformed: {exc}"))
         return

@@ -71,6 +71,8 @@ def solve_split_job(
         )
     except _Stopped as stopped:
         return str(stopped)
+    except routing.NoPlanInTime as exc:
+        return f"the solver found no plan in time: {exc}"
     except routing.InvalidProblem as exc:
         return f"the planning problem is malformed: {exc}"
     except StitchError as exc:

@@ -21,6 +21,14 @@ class InvalidProblem(ValueError):
     """The problem is malformed (not merely hard): the caller built it wrong."""
 
 
+class NoPlanInTime(InvalidProblem):
+    """The search used its whole time limit without finding a first plan.
+
+    The problem may be sound and only too big for the time given; an InvalidProblem so that
+    every caller that refuses a problem without a plan refuses this one too.
+    """
+
+
 class VisitKind(enum.StrEnum):
     DELIVERY = "delivery"  # goods leave the vehicle here; loaded at the route start
     PICKUP = "pickup"  # goods board here and ride to the route end (returns to the depot)

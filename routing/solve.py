@@ -17,7 +17,7 @@ from routing.explain import explain_drops
 from routing.extract import extract_tours
 from routing.model import build_model
 from routing.prechecks import check_prefixes, precheck
-from routing.problem import InvalidProblem, Problem
+from routing.problem import InvalidProblem, NoPlanInTime, Problem
 from routing.search import DEFAULT, SearchConfig, from_given_routes, search_parameters
 from routing.solution import DROP_REASONS, Solution, Unassigned, UnassignedReason
 from routing.warm_start import feasible_routes, initial_assignment
@@ -51,7 +51,8 @@ def solve(
     is deterministic, so equal seeds and configurations give equal plans on an idle machine.
 
     Raises InvalidProblem only for a malformed problem (including fixed prefixes that cannot be
-    driven). Visits that cannot be served are listed in `Solution.unassigned` with a reason.
+    driven), and its NoPlanInTime when the time limit ends before a first plan. Visits that
+    cannot be served are listed in `Solution.unassigned` with a reason.
     """
     config = config or DEFAULT
     started = time.monotonic()
@@ -77,6 +78,13 @@ def solve(
     if assignment is None and ctx.routing.status() == _INVALID:
         raise ValueError(f"OR-Tools rejected the search parameters of {config.name!r}")
     if assignment is None:
+        searched_s = time.monotonic() - started
+        # Iterated local search leaves the status unset: a search that used its time timed out.
+        if status == "fail_timeout" or searched_s >= time_limit_s:
+            raise NoPlanInTime(
+                f"no first plan for {len(kept.visits)} visits and {len(kept.vehicles)} vehicles "
+                f"was found within the time limit of {time_limit_s:g} s"
+            )
         raise InvalidProblem("no plan satisfies the fixed prefixes and the vehicles' shifts")
 
     tours = extract_tours(ctx, assignment)
