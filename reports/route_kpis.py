@@ -35,8 +35,13 @@ def _route_ends(data: Frames) -> pd.Series:
     routes = data.routes
     last_event = data.events.groupby(["courier", "day"])["occurred_at"].max()
     keys = pd.MultiIndex.from_arrays([routes["courier"], routes["day"]])
-    fallback = pd.Series(last_event.reindex(keys).to_numpy(), index=routes.index)
-    return routes["finished_at"].fillna(fallback)
+    ends = routes["finished_at"]
+    # Of the column's own type: with no stop event yet the fallback is all NaT of another
+    # unit, and filling with another dtype is refused by newer pandas.
+    fallback = pd.Series(
+        pd.to_datetime(last_event.reindex(keys).to_numpy(), utc=True), index=routes.index
+    ).astype(ends.dtype)
+    return ends.fillna(fallback)
 
 
 def _driven_m(data: Frames, routes: pd.DataFrame) -> pd.Series:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.app import PUBLIC_PATHS
 from api.auth import Allow
 from infra.models import Courier, Role, User
+from tests.api.authz_matrix import app_operations
 from tests.factories import (
     PASSWORD,
     auth_headers,
@@ -35,7 +36,8 @@ def _allowed_roles(route: APIRoute) -> frozenset[Role] | None:
 
 
 def api_routes(app) -> list[APIRoute]:
-    return [route for route in app.routes if isinstance(route, APIRoute)]
+    # Included routers too: newer FastAPI keeps them as one entry each in app.routes.
+    return list({id(route): route for _, route in app_operations(app)}.values())
 
 
 def concrete_path(route: APIRoute) -> str:

@@ -98,7 +98,7 @@ def test_private_webhooks_are_an_explicit_opt_in_refused_in_production():
 
     with pytest.raises(ValidationError, match="ALLOW_PRIVATE_WEBHOOKS must not be set"):
         Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             environment="production",
             security={"secret_key": "k" * 40},
             notifications={"allow_private_webhooks": True},
