@@ -27,6 +27,7 @@ from api.routers import (
     inspections,
     kpis,
     live,
+    metrics,
     notifications,
     orders,
     pages,
@@ -47,6 +48,7 @@ from infra.db import make_engine, make_session_factory
 from infra.geocoding import make_geocoder
 from infra.migrate import ensure_schema_current
 from infra.settings import Settings
+from infra.structured_logs import configure_logging
 from tracking import notifications as outbox
 from tracking.delivery.from_settings import make_sender_thread
 from tracking.delivery.runner import SenderThread
@@ -172,6 +174,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     for module in (tracking, track_page, complaints, redelivery, compensation):
         app.include_router(module.router)
     live.install(app, session_factory, settings)
+    metrics.install(app)
     app.mount(pages.LEAFLET_URL, StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
     app.mount(
         courier_page.STATIC_URL, StaticFiles(directory=courier_page.STATIC_DIR), name="courier"
@@ -181,7 +184,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
 def make_app() -> FastAPI:
     """Entry point for `uvicorn --factory api.app:make_app`: settings from the environment."""
-    app = create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log)
+    app = create_app(settings)
     freeze_startup_heap()
     return app
 

@@ -21,6 +21,7 @@ from infra.errors import (
     NotFound,
     Unavailable,
 )
+from infra.structured_logs import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +163,17 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    # This handler answers outside the request id middleware: the id is added here, so that
+    # the caller can quote it and it finds the logged error.
+    request_id = current_request_id()
     return problem_response(
         status=500,
         code="internal_error",
         title="Internal server error",
         detail="the server failed to handle the request; the error has been logged",
         instance=request.url.path,
+        ids={"request_id": request_id} if request_id else None,
+        headers={"X-Request-ID": request_id} if request_id else None,
     )
 
 

@@ -11,6 +11,7 @@ from api.app import create_app, freeze_startup_heap
 from infra.db import is_sqlite, make_engine
 from infra.migrate import SchemaOutOfDate, ensure_schema_current
 from infra.settings import Settings
+from infra.structured_logs import configure_logging
 
 
 def serve(
@@ -26,6 +27,7 @@ def serve(
     if refusal is not None:
         typer.echo(f"error: {refusal}", err=True)
         raise typer.Exit(2)
+    configure_logging(settings.log)
     engine = make_engine(settings)
     try:
         ensure_schema_current(engine)
@@ -36,11 +38,20 @@ def serve(
         engine.dispose()
     if workers > 1:
         # Each process builds its app from the environment (api.app:make_app).
-        uvicorn.run("api.app:make_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            "api.app:make_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+        )
         return
     app = create_app(settings)
     freeze_startup_heap()
-    uvicorn.run(app, host=host, port=port)
+    # uvicorn's lines go through the configured format (log_config=None keeps it from
+    # installing its own handlers).
+    uvicorn.run(app, host=host, port=port, log_config=None)
 
 
 def workers_refusal(settings: Settings, workers: int) -> str | None:

@@ -18,6 +18,7 @@ from dispatch.plan_job_worker import (
 from infra.db import make_engine, make_session_factory
 from infra.migrate import SchemaOutOfDate, ensure_schema_current
 from infra.settings import Settings
+from infra.structured_logs import configure_logging
 from infra.task_queue import make_celery
 
 # How often, as a share of the lease, the worker looks for jobs whose worker died.
@@ -40,6 +41,7 @@ def worker(
     if settings.redis_url is None:
         typer.echo("error: the worker needs SAMEDAY_REDIS_URL (its broker)", err=True)
         raise typer.Exit(1)
+    configure_logging(settings.log)
     engine = make_engine(settings)
     try:
         ensure_schema_current(engine)

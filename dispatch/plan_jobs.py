@@ -34,6 +34,7 @@ from dispatch import plans, replanning
 from dispatch.errors import NothingToPlan
 from dispatch.problem_builder import BuiltProblem, PlanScope, build_problem
 from dispatch.split_plans import SplitConfig, solve_split_job
+from infra import metrics
 from infra.models import JobStatus, Plan, PlanJob
 from infra.models.planning import JobKind
 from infra.settings import ReplanSettings, Settings
@@ -347,6 +348,12 @@ class PlanJobRunner:
                 job.status = JobStatus.SUCCEEDED
                 job.progress_percent = 100
                 plans.job_finished(job, now=self._now())
+                metrics.observe_solve(
+                    kind.value,
+                    solve_s=outcome.wall_time_s,
+                    cost=outcome.cost,
+                    unserved=len(outcome.unassigned),
+                )
                 return
         self._fail(job_id, failure)
 

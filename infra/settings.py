@@ -29,6 +29,7 @@ from infra.models.planning import ReplanTrigger
 from infra.models.tracking import FailureReason
 
 MIN_SECRET_KEY_CHARS = 32
+MIN_METRICS_TOKEN_CHARS = 16
 
 
 class Environment(StrEnum):
@@ -363,6 +364,28 @@ class ServiceSettings(BaseModel):
         return value
 
 
+class LogSettings(BaseModel):
+    # `json`: one JSON object per line (timestamp, level, logger, message, request_id and the
+    # record's extras), for a log collector; `text`: lines for a person at a terminal.
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class MetricsSettings(BaseModel):
+    """Who may read GET /metrics: a scraper sending this bearer token, or anyone if public."""
+
+    token: SecretStr | None = None
+    # For an API reachable only from a private network; the token is then not needed.
+    public: bool = False
+
+    @field_validator("token")
+    @classmethod
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_METRICS_TOKEN_CHARS:
+            raise ValueError(f"must be at least {MIN_METRICS_TOKEN_CHARS} characters")
+        return value
+
+
 class GeocoderSettings(BaseModel):
     # A geopy service name such as "nominatim" or "photon"; None means coordinates are required.
     provider: str | None = None
@@ -404,6 +427,8 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     slots: SlotSettings = Field(default_factory=SlotSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @model_validator(mode="after")
     def _celery_needs_redis(self) -> Self:

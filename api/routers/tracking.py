@@ -19,6 +19,7 @@ from api.schemas.tracking import (
 from customers import compensation
 from dispatch import replanning
 from dispatch import routes as dispatch_routes
+from infra import metrics
 from infra.models import ReplanTrigger
 from infra.settings import Settings
 from orders import service as orders
@@ -44,6 +45,7 @@ def post_pings(
         eta_settings=settings.tracking,
     )
     _propose_if_late(session, result.lateness, now=now, settings=settings)
+    metrics.PINGS_ACCEPTED.inc(len(result.accepted))
     return PingBatchOut.of(result)
 
 

@@ -90,3 +90,15 @@ def seed_small_day(
             )
             result.order_ids.append(order.id)
     return result
+
+
+def queue_plan_job(sessions: sessionmaker[Session], small: SmallDay, *, time_limit_s: int) -> int:
+    """A committed plan job for the whole of the small day's depot."""
+    with sessions() as session, session.begin():
+        return plans.request_plan(
+            session,
+            service_date=small.day,
+            depot_id=small.depot_id,
+            requested_by_id=None,
+            time_limit_s=time_limit_s,
+        ).id

@@ -12,7 +12,7 @@ from dispatch.split_plans import SplitConfig
 from infra.models import JobStatus
 from infra.settings import PlanningSettings
 from routing.instances import city_problem, generate_city_day
-from tests.dispatch.plan_days import progress_while, seed_small_day
+from tests.dispatch.plan_days import progress_while, queue_plan_job, seed_small_day
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -27,14 +27,7 @@ def test_the_default_settings_solve_the_demo_sized_day_whole_and_split_a_bigger_
 @pytest.mark.slow
 def test_a_big_day_is_solved_in_zones_and_stored_as_one_plan_with_progress(committed_db):
     small = seed_small_day(committed_db.sessions, orders=12, vehicles=4)
-    with committed_db.sessions() as session, session.begin():
-        job_id = plans.request_plan(
-            session,
-            service_date=small.day,
-            depot_id=small.depot_id,
-            requested_by_id=None,
-            time_limit_s=2,
-        ).id
+    job_id = queue_plan_job(committed_db.sessions, small, time_limit_s=2)
     split = SplitConfig(above_visits=5, zone_visits=4, workers=2)
     runner = PlanJobRunner(committed_db.sessions, RunnerConfig(zone=ZONE, split=split))
     seen = progress_while(committed_db.sessions, job_id, runner.run_next)
