@@ -150,6 +150,10 @@ class TrackingSettings(BaseModel):
     max_speed_kmh: float = Field(default=150.0, gt=0, le=1000)
     # A ping whose device time is this far ahead of the server clock is refused.
     max_future_skew_s: int = Field(default=120, ge=0, le=3600)
+    # A report (ping batch, stop event) whose device time is this far behind the server clock
+    # is a backlog sent after the courier was offline: it marks no stop late, since it does
+    # not yet know which stops the courier finished meanwhile; the reports after it will.
+    report_backlog_s: int = Field(default=120, ge=0, le=3600)
     # An ETA later than its window's end by more than this is flagged as projected late.
     lateness_threshold_s: int = Field(default=300, ge=0, le=24 * 3600)
     # The observed delay factor (actual / planned durations) is kept within these bounds.

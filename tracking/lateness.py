@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -62,23 +62,28 @@ def refresh_route(
     now: datetime,
     settings: TrackingSettings,
     context: live_feed.RouteContext | None = None,
+    reported_at: datetime | None = None,
 ) -> LatenessChange:
     """Projects the ETAs of a departed (or just finished) route and tells the live pages: the
     ETAs when one moved by `live_eta_change_s` or the remaining stops changed, a `late` event
     for each stop that became late, a `late_cleared` event for each that is late no longer
     (back on time, or done). A route that has not departed changes nothing. `context` is the
-    route's, when the caller has it already."""
+    route's, when the caller has it already. `reported_at` is the device time of the report
+    that asked: one older than `report_backlog_s` marks nothing late, only clears."""
     if route.status is RouteStatus.PLANNED or route.departed_at is None:
         return LatenessChange()
     projected = etas.route_etas(session, route.id, as_courier=None, now=now, settings=settings)
     context = context or live_feed.route_context(session, route)
     late_before = _late_events(session, [s.order_id for s in route.stops])
     remaining = {item.order.id for item in projected.stops}
+    backlog = reported_at is not None and reported_at < now - timedelta(
+        seconds=settings.report_backlog_s
+    )
     became: list[LateStop] = []
     cleared: list[int] = []
     for item in projected.stops:
         order_id = item.order.id
-        if item.eta.projected_late and order_id not in late_before:
+        if item.eta.projected_late and order_id not in late_before and not backlog:
             payload = _late_payload(item)
             context.record(session, LATE, payload, order_id=order_id)
             became.append(_late_stop(route.id, payload, now))

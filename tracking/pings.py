@@ -153,7 +153,12 @@ def _tell_live_pages(
     if context is None or eta_settings is None:
         return None
     return lateness.refresh_route(
-        session, context.route, now=now, settings=eta_settings, context=context
+        session,
+        context.route,
+        now=now,
+        settings=eta_settings,
+        context=context,
+        reported_at=latest.device_at,
     )
 
 

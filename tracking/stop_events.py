@@ -184,7 +184,12 @@ def record_stop_event(
     change = None
     if eta_settings is not None:
         change = lateness.refresh_route(
-            session, route, now=now, settings=eta_settings, context=context
+            session,
+            route,
+            now=now,
+            settings=eta_settings,
+            context=context,
+            reported_at=report.occurred_at,
         )
     return RecordedEvent(event, after, replayed=False, lateness=change)
 
