@@ -23,7 +23,13 @@ _RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)._
     "asctime",
     "taskName",
     "request_id",
+    # uvicorn's copy of the message with terminal colours.
+    "color_message",
 }
+
+# uvicorn's access lines pass these as the message's arguments.
+ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
+ACCESS_LOGGER = "uvicorn.access"
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # The servers' own loggers: their lines go through the root handler too.
@@ -54,6 +60,8 @@ class JsonFormatter(logging.Formatter):
         request_id = current_request_id()
         if request_id is not None:
             line["request_id"] = request_id
+        if record.name == ACCESS_LOGGER and isinstance(record.args, tuple):
+            line.update(zip(ACCESS_FIELDS, record.args, strict=False))
         for name, value in record.__dict__.items():
             if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
                 line.setdefault(name, value)

@@ -130,6 +130,25 @@ def test_a_json_line_holds_the_fields_the_request_id_and_the_extras():
     assert set(line) == {"timestamp", "level", "logger", "message", "request_id", "order_ref"}
 
 
+def test_an_access_line_is_split_into_its_fields():
+    access = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/health", "1.1", 200),
+        None,
+    )
+    access.color_message = "coloured"
+
+    line = json.loads(JsonFormatter().format(access))
+
+    assert line["message"] == '127.0.0.1:5000 - "GET /health HTTP/1.1" 200'
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/health", 200)
+    assert "color_message" not in line
+
+
 def test_a_text_line_names_the_request_or_a_dash():
     bind_request_id("req-text")
 
