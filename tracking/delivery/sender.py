@@ -23,13 +23,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from infra.models import DeliveryStatus, NotificationOutbox
+from infra import live_events
+from infra.models import DeliveryStatus, NotificationOutbox, Order
 from tracking.delivery.channels import Channel, Outcome, SendResult, permanent, retry
 from tracking.delivery.messages import Message, TemplateError, render
 
 log = logging.getLogger(__name__)
 
 _MAX_ERROR_CHARS = 2000
+# The live event telling dispatchers that a message failed for good.
+NOTIFICATION_FAILED = "notification_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,13 +251,39 @@ class OutboxSender:
                 table.status == DeliveryStatus.PENDING, table.lease_owner == self.owner
             )
         with self._sessions() as session, session.begin():
-            session.execute(
+            updated = session.execute(
                 update(table)
                 .where(table.id == claimed.id, condition)
                 .values(**values, **released)
                 .execution_options(synchronize_session=False)
             )
+            if outcome is Outcome.PERMANENT and getattr(updated, "rowcount", 0) == 1:
+                _alert_dispatchers(session, claimed, attempts=claimed.attempt, error=error)
         return outcome
+
+
+def _alert_dispatchers(
+    session: Session, claimed: Claimed, *, attempts: int, error: str | None
+) -> None:
+    """A `notification_failed` live event on the day of the message's order, in the
+    transaction that marks it failed: the dispatcher page shows it as it happens."""
+    order = session.get(Order, claimed.order_id) if claimed.order_id is not None else None
+    live_events.record(
+        session,
+        NOTIFICATION_FAILED,
+        {
+            "notification_id": claimed.id,
+            "template_code": claimed.template_code,
+            "channel": claimed.channel,
+            "recipient": claimed.recipient,
+            "order_id": claimed.order_id,
+            "attempts": attempts,
+            "last_error": error,
+        },
+        service_date=order.service_date if order is not None else None,
+        depot_id=order.depot_id if order is not None else None,
+        order_id=claimed.order_id,
+    )
 
 
 def _due(now: datetime) -> ColumnElement[bool]:

@@ -1,5 +1,5 @@
 // The dispatcher page's live panel: couriers moving on the plan map, late stops, stops done,
-// proposed replans, all from the server-sent events of GET /live/events.
+// proposed replans, customer messages that failed for good, all from the server-sent events of GET /live/events.
 //
 // Every event is applied by its key (courier, order, job), so an event seen twice, after a
 // reconnect or a reload, changes nothing. The map is the plan map in the iframe #plan-map
@@ -202,6 +202,30 @@
     countReplans();
   }
 
+  // A customer message that failed for good: shown at the top of the notifications panel
+  // (by its id, so a replayed event replaces its own line).
+  function notificationFailed(p) {
+    const list = document.querySelector("#notifications ul");
+    if (!list) return;
+    const id = String(p.notification_id);
+    let item = list.querySelector('li[data-notification-id="' + id + '"]');
+    if (!item) {
+      item = element("li", { "data-notification-id": id });
+      list.insertBefore(item, list.firstChild);
+    }
+    item.dataset.status = "failed";
+    item.textContent = "";
+    item.appendChild(element("span", { class: "code" }, p.template_code));
+    item.appendChild(document.createTextNode(
+      (p.order_id ? " · order " + p.order_id : "") + " · " + p.channel + " to " + p.recipient + " · "));
+    item.appendChild(element("b", { class: "error" }, "failed"));
+    item.appendChild(document.createTextNode(" (" + p.attempts + " attempts)"));
+    if (p.last_error) {
+      item.appendChild(element("br"));
+      item.appendChild(element("span", { class: "reason" }, p.last_error));
+    }
+  }
+
   function decided(jobId) {
     const item = replanList.querySelector('li[data-job-id="' + jobId + '"]');
     if (item) item.remove();
@@ -273,6 +297,7 @@
     replan_proposed: function (event) { proposal(event.payload); },
     replan_applied: function (event) { decided(String(event.payload.job_id)); },
     replan_rejected: function (event) { decided(String(event.payload.job_id)); },
+    notification_failed: function (event) { notificationFailed(event.payload); },
   };
 
   let source = null;
