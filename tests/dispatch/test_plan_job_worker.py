@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch import plans, publishing
 from dispatch.plan_job_worker import queue_plan_jobs_through
+from infra import metrics
 from infra.db import make_session_factory
 from infra.models import JobStatus, Plan, PlanJob, PlanStatus
 from infra.settings import PlanningSettings
@@ -163,3 +165,29 @@ def test_a_job_whose_worker_keeps_dying_fails_after_its_attempts_and_the_plan_st
     assert plans_stored(profile) == stored
     with profile.sessions() as session:
         assert plans.get_plan(session, first.plan_id).status is PlanStatus.PUBLISHED
+
+
+def test_a_workers_solve_reaches_the_api_metrics_through_the_shared_directory(
+    committed_db, profile, tmp_path, monkeypatch
+):
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    # The workers inherit it; the scrape below reads the directory as an API process would.
+    monkeypatch.setenv(metrics.MULTIPROC_DIR_VARIABLE, str(shared))
+    small = seed_small_day(committed_db.sessions, orders=6)
+    profile.workers.start()
+
+    job = profile.wait_for(profile.queue(small, time_limit_s=1), finished, timeout_s=90)
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    scraped = {
+        (sample.name, tuple(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(metrics.exposition(profile.sessions).decode())
+        for sample in family.samples
+    }
+    assert scraped[("plan_solve_seconds_count", (("kind", "plan"),))] == 1
+    assert scraped[("plan_solve_seconds_sum", (("kind", "plan"),))] > 0
+    with profile.sessions() as session:
+        unserved = len(plans.get_plan(session, job.plan_id or 0).unserved)
+    assert scraped[("plan_unserved_orders", (("kind", "plan"),))] == unserved
+    assert scraped[("plan_jobs_queued", (("kind", "plan"),))] == 0
