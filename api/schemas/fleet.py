@@ -21,6 +21,7 @@ from api.schemas.common import (
     ResponseModel,
     Skill,
 )
+from api.schemas.orders import LocalTime
 from dispatch.fleet import VehicleChanges, VehicleSpec
 from infra.models import Courier, Shift, Vehicle, VehicleStatus, VehicleType
 from orders.fields import kg_to_g, litres_to_cm3
@@ -39,8 +40,8 @@ class VehicleIn(RequestModel):
     max_volume_l: VolumeL
     max_parcels: ParcelCount
     skills: Skills = Field(default_factory=list)
-    shift_start: time = Field(description="local time in the operation's time zone")
-    shift_end: time
+    shift_start: LocalTime = Field(description="local time in the operation's time zone")
+    shift_end: LocalTime
     cost_per_km_cents: Cents = 0
     cost_per_hour_cents: Cents = 0
     fixed_cost_cents: Cents = 0
@@ -70,8 +71,8 @@ class VehiclePatch(RequestModel):
     max_volume_l: VolumeL | None = None
     max_parcels: ParcelCount | None = None
     skills: Skills | None = None
-    shift_start: time | None = None
-    shift_end: time | None = None
+    shift_start: LocalTime | None = None
+    shift_end: LocalTime | None = None
     cost_per_km_cents: Cents | None = None
     cost_per_hour_cents: Cents | None = None
     fixed_cost_cents: Cents | None = None
@@ -154,8 +155,8 @@ class CourierOut(ResponseModel):
 class ShiftIn(RequestModel):
     courier_id: Id
     day: date
-    start: time = Field(description="local time in the operation's time zone")
-    end: time
+    start: LocalTime = Field(description="local time in the operation's time zone")
+    end: LocalTime
     vehicle_id: Id | None = None
 
 
