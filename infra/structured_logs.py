@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,9 +40,14 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
-def bind_request_id(request_id: str) -> None:
-    """Names the current request for every line logged from this context on."""
-    _request_id.set(request_id)
+def bind_request_id(request_id: str) -> Token[str | None]:
+    """Names the current request for every line logged from this context on; the token
+    restores the previous name (a request's own context is dropped with it, so it need not)."""
+    return _request_id.set(request_id)
+
+
+def unbind_request_id(token: Token[str | None]) -> None:
+    _request_id.reset(token)
 
 
 class JsonFormatter(logging.Formatter):

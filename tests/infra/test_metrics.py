@@ -17,7 +17,13 @@ from dispatch.plan_jobs import PlanJobRunner, RunnerConfig
 from infra import metrics
 from infra.models import Plan
 from infra.settings import LogSettings
-from infra.structured_logs import JsonFormatter, TextFormatter, bind_request_id, configure_logging
+from infra.structured_logs import (
+    JsonFormatter,
+    TextFormatter,
+    bind_request_id,
+    configure_logging,
+    unbind_request_id,
+)
 from tests.dispatch.plan_days import queue_plan_job, seed_small_day
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -118,9 +124,11 @@ def record(message: str, **extra: object) -> logging.LogRecord:
 
 
 def test_a_json_line_holds_the_fields_the_request_id_and_the_extras():
-    bind_request_id("req-json")
-
-    line = json.loads(JsonFormatter().format(record("refused %s", order_ref="A-7")))
+    token = bind_request_id("req-json")
+    try:
+        line = json.loads(JsonFormatter().format(record("refused %s", order_ref="A-7")))
+    finally:
+        unbind_request_id(token)
 
     assert line["level"] == "WARNING"
     assert line["logger"] == "sameday.test"
@@ -150,9 +158,13 @@ def test_an_access_line_is_split_into_its_fields():
 
 
 def test_a_text_line_names_the_request_or_a_dash():
-    bind_request_id("req-text")
+    token = bind_request_id("req-text")
+    try:
+        assert "[req-text] hello" in TextFormatter().format(record("hello"))
+    finally:
+        unbind_request_id(token)
 
-    assert "[req-text] hello" in TextFormatter().format(record("hello"))
+    assert "[-] hello" in TextFormatter().format(record("hello"))
 
 
 def test_configuring_logging_twice_keeps_one_handler():
