@@ -124,6 +124,7 @@ def record_stop_event(
     earlier = _by_client_id(session, courier_id, report.client_event_id)
     if earlier is not None:
         return _replay(session, earlier, stop_id, report)
+    stop, route, order = _own_stop(session, courier_id, stop_id)
     skew_s = (eta_settings or TrackingSettings()).max_future_skew_s
     if report.occurred_at > now + timedelta(seconds=skew_s):
         raise EventTimeInFuture(
@@ -132,7 +133,6 @@ def record_stop_event(
             [FieldProblem("occurred_at", "in the future: check the device's clock")],
             stop_id=stop_id,
         )
-    stop, route, order = _own_stop(session, courier_id, stop_id)
     stop_id = stop.id  # the current row, if a replan carried the stop over
     if route.status is not RouteStatus.DEPARTED:
         raise RouteNotUnderWay(

@@ -74,7 +74,7 @@ def _path_params(path: str) -> list[str]:
 STOP_EVENT = {
     "client_event_id": "authz-1",
     "kind": "arrived",
-    "occurred_at": "2025-03-04T09:20:00+01:00",
+    "occurred_at": "2025-03-04T09:00:00+01:00",
 }
 INSPECTION = {"odometer_km": 1000, "items": [{"code": "brakes", "passed": True}]}
 DAY = "day=2025-03-04"
