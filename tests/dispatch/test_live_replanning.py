@@ -145,6 +145,21 @@ def live_day(committed_db) -> LiveDay:
     return result
 
 
+def queue_manual_replan(committed_db, plan_id: int, reason: str) -> int:
+    """A dispatcher's replan of the plan, committed; its job id."""
+    with committed_db.sessions() as session, session.begin():
+        job = replanning.queue_replan(
+            session,
+            plans.get_plan(session, plan_id),
+            trigger=ReplanTrigger.MANUAL,
+            reason=reason,
+            requested_by_id=None,
+            time_limit_s=1,
+        )
+        assert job is not None
+        return job.id
+
+
 def new_route(session, plan_id: int, vehicle_id: int) -> Route:
     plan = plans.get_plan(session, plan_id)
     return next(r for r in plan.routes if r.vehicle_id == vehicle_id)
@@ -206,18 +221,7 @@ def test_an_evening_replan_finishes_what_is_on_board_after_the_shifts_end(commit
     # 19:30: every shift (08:00-18:00) is over and every window is past its allowed lateness,
     # the courier still at the stop reached at 09:25 with the rest of the parcels on board.
     live = live_day(committed_db)
-    with committed_db.sessions() as session, session.begin():
-        base = plans.get_plan(session, live.plan_id)
-        job = replanning.queue_replan(
-            session,
-            base,
-            trigger=ReplanTrigger.MANUAL,
-            reason="evening",
-            requested_by_id=None,
-            time_limit_s=1,
-        )
-        assert job is not None
-        job_id = job.id
+    job_id = queue_manual_replan(committed_db, live.plan_id, "evening")
 
     done = run_job(committed_db, job_id, at(live.day, 19, 30), max_lateness_s=3600)
 
@@ -238,16 +242,7 @@ def test_an_evening_replan_finishes_what_is_on_board_after_the_shifts_end(commit
 
 def test_an_event_sent_for_a_superseded_stop_lands_on_its_current_row(committed_db):
     live = live_day(committed_db)
-    with committed_db.sessions() as session, session.begin():
-        base = plans.get_plan(session, live.plan_id)
-        job_id = replanning.queue_replan(
-            session,
-            base,
-            trigger=ReplanTrigger.MANUAL,
-            reason="check",
-            requested_by_id=None,
-            time_limit_s=1,
-        ).id  # type: ignore[union-attr]
+    job_id = queue_manual_replan(committed_db, live.plan_id, "check")
     job = run_job(committed_db, job_id, at(live.day, 9, 30))
     with committed_db.sessions() as session, session.begin():
         replanning.accept_replan(session, job_id, by_id=None, now=at(live.day, 9, 31))
@@ -341,18 +336,7 @@ def test_a_proposal_overtaken_by_a_departure_is_stale_and_a_rejected_one_is_disc
     live = live_day(committed_db)
     job_ids = []
     for _ in range(2):
-        with committed_db.sessions() as session, session.begin():
-            base = plans.get_plan(session, live.plan_id)
-            job = replanning.queue_replan(
-                session,
-                base,
-                trigger=ReplanTrigger.MANUAL,
-                reason="check",
-                requested_by_id=None,
-                time_limit_s=1,
-            )
-            assert job is not None
-            job_ids.append(job.id)
+        job_ids.append(queue_manual_replan(committed_db, live.plan_id, "check"))
         run_job(committed_db, job_ids[-1], at(live.day, 9, 30))
     rejected, overtaken = job_ids
 
