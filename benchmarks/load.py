@@ -200,7 +200,11 @@ class _served:
     def __exit__(self, *_exc: object) -> None:
         if self._process is not None:
             self._process.terminate()
-            self._process.wait(20)
+            try:
+                self._process.wait(20)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(5)
 
 
 async def _sign_in(base: str, seeded: Seeded) -> World:
