@@ -24,7 +24,7 @@ from infra.models import JobStatus, Plan, PlanJob, PlanStatus
 from infra.settings import PlanningSettings
 from tests.celery_workers import Workers
 from tests.conftest import CommittedDatabase, postgres_url
-from tests.dispatch.plan_days import SmallDay, seed_small_day
+from tests.dispatch.plan_days import SmallDay, queue_plan_job, seed_small_day
 from tests.redis_service import REDIS_URL, fresh_namespace, requires_redis
 
 pytestmark = [
@@ -59,15 +59,7 @@ class Profile:
         self.workers = Workers(settings, logs)
 
     def queue(self, small: SmallDay, *, time_limit_s: int) -> int:
-        with self.sessions() as session, session.begin():
-            job = plans.request_plan(
-                session,
-                service_date=small.day,
-                depot_id=small.depot_id,
-                requested_by_id=None,
-                time_limit_s=time_limit_s,
-            )
-            return job.id
+        return queue_plan_job(self.sessions, small, time_limit_s=time_limit_s)
 
     def job(self, job_id: int) -> PlanJob:
         with self.sessions() as session:

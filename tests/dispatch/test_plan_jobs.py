@@ -23,7 +23,7 @@ from dispatch.problem_builder import (
     visit_id,
 )
 from infra.models import JobStatus, Plan, PlanJob, Route, Stop
-from tests.dispatch.plan_days import progress_while, seed_small_day
+from tests.dispatch.plan_days import progress_while, queue_plan_job, seed_small_day
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -33,15 +33,7 @@ def make_runner(committed_db, **config) -> PlanJobRunner:
 
 
 def queue_job(committed_db, small, *, time_limit_s: int = 2) -> int:
-    with committed_db.sessions() as session, session.begin():
-        job = plans.request_plan(
-            session,
-            service_date=small.day,
-            depot_id=small.depot_id,
-            requested_by_id=None,
-            time_limit_s=time_limit_s,
-        )
-        return job.id
+    return queue_plan_job(committed_db.sessions, small, time_limit_s=time_limit_s)
 
 
 def job_row(committed_db, job_id: int) -> PlanJob:
