@@ -43,10 +43,13 @@ from api.routers import (
 from api.schemas.common import Problem
 from dispatch.plan_job_worker import queue_plan_jobs_through
 from dispatch.plan_jobs import PlanJobRunner, runner_config
+from infra import position_cache
 from infra.clock import Clock, SettableClock, SystemClock
 from infra.db import make_engine, make_session_factory
 from infra.geocoding import make_geocoder
 from infra.migrate import ensure_schema_current
+from infra.position_cache import PositionCache
+from infra.redis_client import make_redis
 from infra.settings import Settings
 from infra.structured_logs import configure_logging
 from tracking import notifications as outbox
@@ -100,6 +103,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     engine = make_engine(settings)
     session_factory = make_session_factory(engine)
     outbox.enable_shop_copies(session_factory, settings.notifications)
+    positions = None
+    if settings.redis_url:
+        # Installed before the live relay: a page woken by a commit reads the new position.
+        positions = PositionCache(make_redis(settings.redis_url), settings.redis_namespace)
+        position_cache.install(session_factory, positions)
     if settings.planning.executor == "celery":
         queue_plan_jobs_through(session_factory, settings)
     geocoder = make_geocoder(settings.geocoder)
@@ -133,6 +141,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                 sender.stop()
             if runner is not None:
                 runner.stop()
+            if positions is not None:
+                positions.close()
             engine.dispose()
 
     app = FastAPI(

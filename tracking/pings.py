@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from infra import position_cache
 from infra.models import Courier, PositionPing
+from infra.position_cache import LatestPosition
 from infra.settings import TrackingSettings
 from tracking import lateness, live_feed
 from tracking.errors import CourierNotFound
@@ -146,10 +148,15 @@ def _tell_live_pages(
     now: datetime,
     eta_settings: TrackingSettings | None,
 ) -> LatenessChange | None:
-    latest = latest_position(session, courier_id)
+    latest = latest_ping(session, courier_id)
     if latest is None or latest.device_at not in accepted_at:
         return None  # a late upload of older pings: the courier is where they were
     context = live_feed.courier_moved(session, courier_id, latest)
+    # Before the ETAs are refreshed: from here on, this transaction reads the courier's
+    # position from the database, where the new one is.
+    position_cache.store_after_commit(
+        session, _position_of(latest, route_id=context.route.id if context else None)
+    )
     if context is None or eta_settings is None:
         return None
     return lateness.refresh_route(
@@ -178,11 +185,42 @@ def pings_between(
     return list(session.scalars(query.order_by(PositionPing.device_at)))
 
 
-def latest_position(session: Session, courier_id: int) -> PositionPing | None:
-    """The ping with the latest device time, whenever it arrived."""
+def latest_position(session: Session, courier_id: int) -> LatestPosition | None:
+    """The courier's position of the latest device time, whenever it arrived: from the
+    position cache when the session has one (the production profile), else, on a miss or with
+    Redis down, from the database, and then cached for the next reader."""
+    cache = position_cache.cache_of(session)
+    if cache is None or position_cache.is_pending(session, courier_id):
+        ping = latest_ping(session, courier_id)
+        return None if ping is None else _position_of(ping)
+    cached = cache.latest(courier_id)
+    if cached is not None:
+        return cached
+    ping = latest_ping(session, courier_id)
+    if ping is None:
+        return None
+    found = _position_of(ping)
+    # Unless a later ping was cached meanwhile: the cache never goes back in time.
+    cache.store(found)
+    return found
+
+
+def latest_ping(session: Session, courier_id: int) -> PositionPing | None:
+    """The stored ping with the latest device time, whenever it arrived."""
     return session.scalars(
         select(PositionPing)
         .where(PositionPing.courier_id == courier_id)
         .order_by(PositionPing.device_at.desc())
         .limit(1)
     ).first()
+
+
+def _position_of(ping: PositionPing, *, route_id: int | None = None) -> LatestPosition:
+    return LatestPosition(
+        courier_id=ping.courier_id,
+        lat=ping.lat,
+        lng=ping.lng,
+        device_at=ping.device_at,
+        received_at=ping.received_at,
+        route_id=route_id,
+    )
