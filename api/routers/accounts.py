@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.auth import AdminActor, StaffActor, issue_token
-from api.deps import NowDep, SessionDep, SettingsDep
+from api.auth import TOKEN_COOKIE, AdminActor, StaffActor, issue_token
+from api.deps import IdPath, NowDep, SessionDep, SettingsDep
 from api.errors import NotAuthenticated
 from api.schemas.accounts import Me, Token, UserIn, UserOut
 from infra import accounts
@@ -42,6 +42,16 @@ def who_am_i(actor: StaffActor) -> Me:
     )
 
 
+@router.post("/auth/revoke", status_code=204)
+def sign_out_everywhere(
+    response: Response, session: SessionDep, now: NowDep, actor: StaffActor
+) -> None:
+    """Any signed-in user: every token they hold stops working, this one included (a lost
+    device, a shared computer); they sign in again."""
+    accounts.revoke_tokens(session, actor.user_id, now=now)
+    response.delete_cookie(TOKEN_COOKIE)
+
+
 @router.post("/users", status_code=201)
 def add_user(payload: UserIn, session: SessionDep, _actor: AdminActor) -> UserOut:
     """Admins: adds a dispatcher, courier or admin account."""
@@ -55,3 +65,13 @@ def add_user(payload: UserIn, session: SessionDep, _actor: AdminActor) -> UserOu
 def list_users(session: SessionDep, _actor: AdminActor) -> list[UserOut]:
     """Admins: every account."""
     return [UserOut.model_validate(user) for user in accounts.list_users(session)]
+
+
+@router.post("/users/{user_id}/revoke-tokens")
+def revoke_user_tokens(
+    user_id: IdPath, session: SessionDep, now: NowDep, _actor: AdminActor
+) -> UserOut:
+    """Admins: every token the user holds stops working, whatever their role; the user signs
+    in again."""
+    user = accounts.revoke_tokens(session, user_id, now=now)
+    return UserOut.model_validate(user)

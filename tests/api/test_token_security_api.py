@@ -9,6 +9,7 @@ from typing import Any
 
 import jwt
 import pytest
+from sqlalchemy.orm import Session
 
 from api.auth import ALGORITHM
 from infra.models import Role, User
@@ -119,6 +120,14 @@ def _sign_in(client, username: str) -> str:
     return token
 
 
+def _signed_in_anew(client, username: str) -> dict[str, Any]:
+    """Who a fresh sign-in's token belongs to."""
+    me = client.get("/auth/me", headers={"Authorization": f"Bearer {_sign_in(client, username)}"})
+    assert me.status_code == 200, me.text
+    found: dict[str, Any] = me.json()
+    return found
+
+
 def test_a_revoked_couriers_old_token_is_refused_and_a_new_sign_in_works(
     client, session, settings, dispatcher, clock
 ):
@@ -134,10 +143,7 @@ def test_a_revoked_couriers_old_token_is_refused_and_a_new_sign_in_works(
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["id"] == courier.id
     _assert_refused(client, old)
-    new = _sign_in(client, user.username)
-    me = client.get("/auth/me", headers={"Authorization": f"Bearer {new}"})
-    assert me.status_code == 200
-    assert me.json()["courier_id"] == courier.id
+    assert _signed_in_anew(client, user.username)["courier_id"] == courier.id
 
 
 def test_revoking_one_courier_leaves_the_others_signed_in(
@@ -153,14 +159,64 @@ def test_revoking_one_courier_leaves_the_others_signed_in(
     assert client.get("/auth/me", headers=other_headers).status_code == 200
 
 
-def test_couriers_may_not_revoke_tokens_and_unknown_couriers_are_a_404(client, session, settings):
+@pytest.mark.parametrize(
+    ("path", "refused", "allowed", "unknown_code"),
+    [
+        ("/couriers/{}/revoke-tokens", Role.COURIER, Role.DISPATCHER, "courier_not_found"),
+        ("/users/{}/revoke-tokens", Role.DISPATCHER, Role.ADMIN, "user_not_found"),
+    ],
+)
+def test_who_may_not_revoke_tokens_is_refused_and_unknown_ids_are_a_404(
+    client, session, settings, path, refused, allowed, unknown_code
+):
     courier = make_courier(session)
-    as_courier = auth_headers(settings, session.get_one(User, courier.user_id))
-    as_dispatcher = auth_headers(settings, make_user(session, role=Role.DISPATCHER))
+    target = courier.id if path.startswith("/couriers") else courier.user_id
+    as_refused = auth_headers(settings, make_user(session, role=refused))
+    as_allowed = auth_headers(settings, make_user(session, role=allowed))
 
-    denied = client.post(f"/couriers/{courier.id}/revoke-tokens", headers=as_courier)
-    unknown = client.post("/couriers/999999/revoke-tokens", headers=as_dispatcher)
+    denied = client.post(path.format(target), headers=as_refused)
+    unknown = client.post(path.format(999999), headers=as_allowed)
 
     assert denied.status_code == 403
     assert unknown.status_code == 404
-    assert unknown.json()["code"] == "courier_not_found"
+    assert unknown.json()["code"] == unknown_code
+
+
+@pytest.mark.parametrize("role", [Role.DISPATCHER, Role.ADMIN])
+def test_an_admin_revokes_any_user_s_tokens_and_a_new_sign_in_works(
+    client, session, settings, clock, role
+):
+    user = make_user(session, role=role)
+    old = _sign_in(client, user.username)
+    clock.now += timedelta(minutes=5)
+
+    revoked = client.post(
+        f"/users/{user.id}/revoke-tokens",
+        headers=auth_headers(settings, make_user(session, role=Role.ADMIN)),
+    )
+
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["id"] == user.id
+    _assert_refused(client, old)
+    assert _signed_in_anew(client, user.username)["user_id"] == user.id
+
+
+@pytest.mark.parametrize("role", [Role.DISPATCHER, Role.ADMIN, Role.COURIER])
+def test_a_user_signs_out_everywhere_and_signs_in_again(client, session, settings, clock, role):
+    user = make_courier_user(session) if role is Role.COURIER else make_user(session, role=role)
+    other_device = _sign_in(client, user.username)
+    this_device = _sign_in(client, user.username)
+    bystander = auth_headers(settings, make_user(session, role=role), now=clock.now)
+    clock.now += timedelta(minutes=5)
+
+    signed_out = client.post("/auth/revoke", headers={"Authorization": f"Bearer {this_device}"})
+
+    assert signed_out.status_code == 204, signed_out.text
+    _assert_refused(client, this_device)
+    _assert_refused(client, other_device)
+    assert client.get("/auth/me", headers=bystander).status_code == 200
+    _signed_in_anew(client, user.username)
+
+
+def make_courier_user(session: Session) -> User:
+    return session.get_one(User, make_courier(session).user_id)
