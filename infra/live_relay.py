@@ -74,7 +74,10 @@ class LiveRelay:
                 self._stopping.wait(RETRY_S)
 
     def _listen_until_failure(self) -> None:
-        pubsub = self._client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        # redis-py before 8 leaves pubsub() untyped, later versions type it.
+        pubsub = self._client.pubsub(  # type: ignore[no-untyped-call, unused-ignore]
+            ignore_subscribe_messages=True
+        )
         try:
             pubsub.subscribe(self._channel)
             self._listening.set()
