@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infra.errors import (
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:sameday:problem:"
+# Seconds a client is asked to wait before it retries a request the database could not take.
+DATABASE_RETRY_AFTER_S = 1
 
 STATUS_BY_KIND: Mapping[type[DomainError], int] = {
     NotFound: 404,
@@ -161,6 +164,25 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    # The server is down, restarting, recovering or dropped the connection: the pool replaces
+    # the connection (pool_pre_ping) once it is back, so the same request may simply be retried.
+    # Whether a commit cut off in flight took effect is unknown: the retry's idempotency key
+    # or event id makes it count once.
+    if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+        raise exc  # to the handler of unexpected errors
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem_response(
+        status=503,
+        code="database_unavailable",
+        title="The database is unavailable",
+        detail="the database did not answer; retry the request shortly",
+        instance=request.url.path,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     # This handler answers outside the request id middleware: the id is added here, so that
@@ -182,4 +204,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(NotAuthenticated, _on_not_authenticated)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
