@@ -38,6 +38,8 @@ class Actor:
     role: Role
     # Set for couriers: what they may see is limited to their own shifts, routes and vehicles.
     courier_id: int | None = None
+    # Set for a dispatcher of one depot: other depots' objects are 404 to them (api.depot_scope).
+    depot_id: int | None = None
 
 
 def issue_token(settings: Settings, user: User, *, now: datetime) -> tuple[str, int]:
@@ -107,7 +109,14 @@ def actor_of_token(token: str | None, session: Session, settings: Settings, now:
     if user.role is Role.COURIER:
         courier = couriers.courier_of_user(session, user.id)
         courier_id = courier.id if courier is not None else None
-    return Actor(user_id=user.id, username=user.username, role=user.role, courier_id=courier_id)
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        courier_id=courier_id,
+        # Only dispatchers are scoped: an admin's account never narrows what they see.
+        depot_id=user.depot_id if user.role is Role.DISPATCHER else None,
+    )
 
 
 class Allow:

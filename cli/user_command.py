@@ -41,6 +41,10 @@ def create(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input")
     ] = False,
+    depot_id: Annotated[
+        int | None,
+        typer.Option(help="A dispatcher's depot: they see only its objects (default: every depot)"),
+    ] = None,
 ) -> None:
     """Create a user; the password is prompted for, or read from stdin with --password-stdin."""
     password = _read_password(password_stdin)
@@ -48,7 +52,9 @@ def create(
     try:
         ensure_schema_current(engine)
         with make_session_factory(engine)() as session, session.begin():
-            user = accounts.register_user(session, username=username, password=password, role=role)
+            user = accounts.register_user(
+                session, username=username, password=password, role=role, depot_id=depot_id
+            )
             typer.echo(f"created {user.role.value} {user.username!r} (id {user.id})")
     except (DomainError, SchemaOutOfDate) as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -229,9 +229,17 @@ def void(
 
 
 def list_compensations(
-    session: Session, *, order_id: int | None = None, customer_key: str | None = None
+    session: Session,
+    *,
+    order_id: int | None = None,
+    customer_key: str | None = None,
+    depot_id: int | None = None,
 ) -> list[Compensation]:
     query = select(Compensation).order_by(Compensation.id)
+    if depot_id is not None:
+        query = query.join(Order, Order.id == Compensation.order_id).where(
+            Order.depot_id == depot_id
+        )
     if order_id is not None:
         query = query.where(Compensation.order_id == order_id)
     if customer_key is not None:

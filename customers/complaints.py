@@ -142,10 +142,13 @@ def list_complaints(
     status: ComplaintStatus | None = None,
     overdue: bool | None = None,
     order_id: int | None = None,
+    depot_id: int | None = None,
 ) -> list[Complaint]:
     """Oldest due first; `overdue` True keeps only open or in-progress ones past their due
     time, False only the others."""
     query = select(Complaint).order_by(Complaint.due_at, Complaint.id)
+    if depot_id is not None:
+        query = query.join(Order, Order.id == Complaint.order_id).where(Order.depot_id == depot_id)
     if status is not None:
         query = query.where(Complaint.status == status)
     if order_id is not None:

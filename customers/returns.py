@@ -52,9 +52,17 @@ def get_return(session: Session, return_id: int) -> ReturnRequest:
 
 
 def list_returns(
-    session: Session, *, status: ReturnStatus | None = None, order_id: int | None = None
+    session: Session,
+    *,
+    status: ReturnStatus | None = None,
+    order_id: int | None = None,
+    depot_id: int | None = None,
 ) -> list[ReturnRequest]:
     query = select(ReturnRequest).order_by(ReturnRequest.id)
+    if depot_id is not None:
+        query = query.join(Order, Order.id == ReturnRequest.order_id).where(
+            Order.depot_id == depot_id
+        )
     if status is not None:
         query = query.where(ReturnRequest.status == status)
     if order_id is not None:

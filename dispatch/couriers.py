@@ -62,5 +62,8 @@ def courier_of_user(session: Session, user_id: int) -> Courier | None:
     return session.scalar(select(Courier).where(Courier.user_id == user_id))
 
 
-def list_couriers(session: Session) -> list[Courier]:
-    return list(session.scalars(select(Courier).order_by(Courier.id)))
+def list_couriers(session: Session, *, depot_id: int | None = None) -> list[Courier]:
+    query = select(Courier).order_by(Courier.id)
+    if depot_id is not None:
+        query = query.where(Courier.depot_id == depot_id)
+    return list(session.scalars(query))

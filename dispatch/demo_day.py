@@ -160,7 +160,13 @@ def seed_demo(
     logins = [
         DemoLogin("admin", PASSWORDS["admin"], Role.ADMIN),
         DemoLogin("dispatcher", PASSWORDS["dispatcher"], Role.DISPATCHER),
-    ] + [
+    ]
+    if len(depots) > 1:
+        logins += [
+            DemoLogin(_dispatcher_name(ref), PASSWORDS["dispatcher"], Role.DISPATCHER)
+            for ref in depots
+        ]
+    logins += [
         DemoLogin(_courier_name(v), PASSWORDS["courier"], Role.COURIER) for v in generated.vehicles
     ]
     return DemoSeed(
@@ -175,6 +181,10 @@ def seed_demo(
 
 def _demo_orders(day: date) -> ColumnElement[bool]:
     return (Order.service_date == day) & Order.reference.startswith(REFERENCE_PREFIX)
+
+
+def _dispatcher_name(depot_ref: str) -> str:
+    return f"dispatcher-{depot_ref.lower()}"
 
 
 def _courier_name(vehicle: FleetVehicle) -> str:
@@ -225,10 +235,12 @@ def _vehicles(session: Session, generated: CityDay, depots: dict[str, Depot]) ->
     return result
 
 
-def _user(session: Session, username: str, role: Role, password_hash: str) -> User:
+def _user(
+    session: Session, username: str, role: Role, password_hash: str, depot_id: int | None = None
+) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = User(username=username, password_hash=password_hash, role=role)
+        user = User(username=username, password_hash=password_hash, role=role, depot_id=depot_id)
         session.add(user)
         session.flush()
     return user
@@ -237,7 +249,12 @@ def _user(session: Session, username: str, role: Role, password_hash: str) -> Us
 def _couriers(session: Session, generated: CityDay, depots: dict[str, Depot]) -> dict[str, Courier]:
     hashes = {role: hash_password(password) for role, password in PASSWORDS.items()}
     _user(session, "admin", Role.ADMIN, hashes["admin"])
+    # The head dispatcher sees every depot; with several, each also has a dispatcher of its own.
     _user(session, "dispatcher", Role.DISPATCHER, hashes["dispatcher"])
+    if len(depots) > 1:
+        for ref, depot in depots.items():
+            name = _dispatcher_name(ref)
+            _user(session, name, Role.DISPATCHER, hashes["dispatcher"], depot_id=depot.id)
     rng = np.random.default_rng(DEMO_SEED)
     result = {}
     for spec in generated.vehicles:

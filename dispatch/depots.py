@@ -29,5 +29,9 @@ def get_depot(session: Session, depot_id: int) -> Depot:
     return depot
 
 
-def list_depots(session: Session) -> list[Depot]:
-    return list(session.scalars(select(Depot).order_by(Depot.id)))
+def list_depots(session: Session, *, depot_id: int | None = None) -> list[Depot]:
+    """Every depot, or only `depot_id` (a depot-scoped dispatcher's)."""
+    query = select(Depot).order_by(Depot.id)
+    if depot_id is not None:
+        query = query.where(Depot.id == depot_id)
+    return list(session.scalars(query))

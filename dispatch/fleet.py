@@ -110,8 +110,12 @@ def get_vehicle(session: Session, vehicle_id: int, *, as_courier: int | None = N
     return vehicle
 
 
-def list_vehicles(session: Session, *, status: VehicleStatus | None = None) -> list[Vehicle]:
+def list_vehicles(
+    session: Session, *, status: VehicleStatus | None = None, depot_id: int | None = None
+) -> list[Vehicle]:
     query = select(Vehicle).order_by(Vehicle.id)
+    if depot_id is not None:
+        query = query.where(Vehicle.depot_id == depot_id)
     if status is not None:
         query = query.where(Vehicle.status == status)
     return list(session.scalars(query))

@@ -56,8 +56,12 @@ def get_plan(session: Session, plan_id: int) -> Plan:
     return plan
 
 
-def list_plans(session: Session, *, service_date: date | None = None) -> list[Plan]:
+def list_plans(
+    session: Session, *, service_date: date | None = None, depot_id: int | None = None
+) -> list[Plan]:
     query = select(Plan).order_by(Plan.service_date.desc(), Plan.id.desc())
+    if depot_id is not None:
+        query = query.where(Plan.depot_id == depot_id)
     if service_date is not None:
         query = query.where(Plan.service_date == service_date)
     return list(session.scalars(query))

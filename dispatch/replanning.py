@@ -299,8 +299,12 @@ def get_replan(session: Session, job_id: int) -> PlanJob:
     return job
 
 
-def list_replans(session: Session, *, day: date, undecided_only: bool = False) -> list[PlanJob]:
+def list_replans(
+    session: Session, *, day: date, undecided_only: bool = False, depot_id: int | None = None
+) -> list[PlanJob]:
     query = select(PlanJob).where(PlanJob.kind == JobKind.REPLAN, PlanJob.service_date == day)
+    if depot_id is not None:
+        query = query.where(PlanJob.depot_id == depot_id)
     if undecided_only:
         query = query.where(PlanJob.status == JobStatus.SUCCEEDED, PlanJob.decision.is_(None))
     return list(session.scalars(query.order_by(PlanJob.id.desc())))

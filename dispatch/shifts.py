@@ -17,7 +17,7 @@ from dispatch.errors import (
 )
 from dispatch.fleet import get_vehicle
 from infra.errors import FieldProblem
-from infra.models import Shift, VehicleStatus
+from infra.models import Courier, Shift, VehicleStatus
 from infra.settings import OperationSettings
 
 
@@ -87,9 +87,17 @@ def get_shift(session: Session, shift_id: int, *, as_courier: int | None = None)
 
 
 def list_shifts(
-    session: Session, *, day: date | None = None, courier_id: int | None = None
+    session: Session,
+    *,
+    day: date | None = None,
+    courier_id: int | None = None,
+    depot_id: int | None = None,
 ) -> list[Shift]:
     query = select(Shift).order_by(Shift.day, Shift.id)
+    if depot_id is not None:
+        query = query.join(Courier, Courier.id == Shift.courier_id).where(
+            Courier.depot_id == depot_id
+        )
     if day is not None:
         query = query.where(Shift.day == day)
     if courier_id is not None:

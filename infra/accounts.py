@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.errors import Conflict, FieldProblem, Invalid, NotFound
-from infra.models import Role, User
+from infra.models import Depot, Role, User
 
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 256
@@ -28,6 +28,10 @@ class WeakPassword(Invalid):
     code = "weak_password"
 
 
+class InvalidUserDepot(Invalid):
+    code = "invalid_user_depot"
+
+
 @cache
 def _hasher() -> PasswordHash:
     return PasswordHash.recommended()
@@ -43,8 +47,14 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def register_user(session: Session, *, username: str, password: str, role: Role) -> User:
-    """Adds an account. Raises UsernameTaken, WeakPassword."""
+def register_user(
+    session: Session, *, username: str, password: str, role: Role, depot_id: int | None = None
+) -> User:
+    """Adds an account; a dispatcher with `depot_id` sees only that depot's objects.
+
+    Raises UsernameTaken, WeakPassword, InvalidUserDepot.
+    """
+    _check_depot(session, role, depot_id)
     if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
         raise WeakPassword(
             f"the password for {username!r} must have {MIN_PASSWORD_CHARS} to "
@@ -53,10 +63,24 @@ def register_user(session: Session, *, username: str, password: str, role: Role)
         )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UsernameTaken(f"the username {username!r} is already taken", username=username)
-    user = User(username=username, password_hash=hash_password(password), role=role)
+    user = User(
+        username=username, password_hash=hash_password(password), role=role, depot_id=depot_id
+    )
     session.add(user)
     session.flush()
     return user
+
+
+def _check_depot(session: Session, role: Role, depot_id: int | None) -> None:
+    if depot_id is None:
+        return
+    if role is not Role.DISPATCHER:
+        reason = f"only dispatchers work from one depot, not a {role.value}"
+    elif session.get(Depot, depot_id) is None:
+        reason = f"depot {depot_id} does not exist"
+    else:
+        return
+    raise InvalidUserDepot(reason, [FieldProblem("depot_id", reason)])
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:

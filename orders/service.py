@@ -116,6 +116,10 @@ def _timing_problems(
     return []
 
 
+def _in_depot(draft: OrderDraft, depot_id: int) -> OrderDraft:
+    return draft if draft.depot_id is not None else dataclasses.replace(draft, depot_id=depot_id)
+
+
 def _missing_depots(session: Session, depot_ids: Iterable[int | None]) -> set[int]:
     wanted = {depot_id for depot_id in depot_ids if depot_id is not None}
     if not wanted:
@@ -239,17 +243,26 @@ def take_order_file(
     operation: OperationSettings,
     geocoder: Geocoder | None,
     by_user_id: int | None = None,
+    only_depot_id: int | None = None,
 ) -> FileIntake:
     """Takes in every order of a CSV file, or none: any bad row refuses the whole file.
+
+    With `only_depot_id` (a depot-scoped dispatcher's depot) rows without a depot are that
+    depot's, and a row naming another depot is refused as if that depot did not exist.
 
     Raises InvalidCsv, InvalidOrderRows (listing every bad row), GeocoderUnavailable.
     """
     parsed = read_orders_csv(data)
     problems = list(parsed.problems)
     day = _service_day(received_at, operation)
-    missing_depots = _missing_depots(session, (d.depot_id for _, d in parsed.drafts))
+    drafts = parsed.drafts
+    if only_depot_id is not None:
+        drafts = [(row, _in_depot(draft, only_depot_id)) for row, draft in drafts]
+    missing_depots = _missing_depots(session, (d.depot_id for _, d in drafts))
+    if only_depot_id is not None:
+        missing_depots |= {d.depot_id for _, d in drafts if d.depot_id not in (None, only_depot_id)}
     accepted: list[tuple[int, Order]] = []
-    for row, draft in parsed.drafts:
+    for row, draft in drafts:
         row_problems = rules.draft_problems(draft)
         row_problems += _timing_problems(draft.windows, day, operation, received_at)
         if draft.depot_id in missing_depots:
@@ -329,10 +342,13 @@ def list_orders(
     *,
     service_date: date | None = None,
     status: OrderStatus | None = None,
+    depot_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Order]:
     query = select(Order).order_by(Order.id).limit(min(limit, MAX_PAGE)).offset(offset)
+    if depot_id is not None:
+        query = query.where(Order.depot_id == depot_id)
     if service_date is not None:
         query = query.where(Order.service_date == service_date)
     if status is not None:

@@ -145,6 +145,7 @@ def list_notifications(
     *,
     status: DeliveryStatus | None = None,
     order_id: int | None = None,
+    depot_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[NotificationOutbox]:
@@ -159,6 +160,10 @@ def list_notifications(
         query = query.where(NotificationOutbox.status == status)
     if order_id is not None:
         query = query.where(NotificationOutbox.order_id == order_id)
+    if depot_id is not None:
+        query = query.join(Order, Order.id == NotificationOutbox.order_id).where(
+            Order.depot_id == depot_id
+        )
     return list(session.scalars(query))
 
 

@@ -80,9 +80,17 @@ def get_hold(session: Session, hold_id: int) -> Hold:
 
 
 def list_holds(
-    session: Session, *, status: HoldStatus | None = None, batch_id: int | None = None
+    session: Session,
+    *,
+    status: HoldStatus | None = None,
+    batch_id: int | None = None,
+    depot_id: int | None = None,
 ) -> list[Hold]:
     query = select(Hold).order_by(Hold.id)
+    if depot_id is not None:
+        query = query.join(StockBatch, StockBatch.id == Hold.batch_id).where(
+            StockBatch.depot_id == depot_id
+        )
     if status is not None:
         query = query.where(Hold.status == status)
     if batch_id is not None:
@@ -444,9 +452,15 @@ def _lift(
 
 
 def list_stop_removals(
-    session: Session, *, plan_id: int | None = None, route_id: int | None = None
+    session: Session,
+    *,
+    plan_id: int | None = None,
+    route_id: int | None = None,
+    depot_id: int | None = None,
 ) -> list[StopRemoval]:
     query = select(StopRemoval).order_by(StopRemoval.id)
+    if depot_id is not None:
+        query = query.join(Plan, Plan.id == StopRemoval.plan_id).where(Plan.depot_id == depot_id)
     if plan_id is not None:
         query = query.where(StopRemoval.plan_id == plan_id)
     if route_id is not None:

@@ -56,7 +56,11 @@ def sign_out_everywhere(
 def add_user(payload: UserIn, session: SessionDep, _actor: AdminActor) -> UserOut:
     """Admins: adds a dispatcher, courier or admin account."""
     user = accounts.register_user(
-        session, username=payload.username, password=payload.password, role=payload.role
+        session,
+        username=payload.username,
+        password=payload.password,
+        role=payload.role,
+        depot_id=payload.depot_id,
     )
     return UserOut.model_validate(user)
 

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.auth import DispatchActor
-from api.deps import IdPath, IdQuery, NowDep, SessionDep
+from api.depot_scope import CompensationId, DepotFilter, OrderId, OrderIdQuery
+from api.deps import NowDep, SessionDep
 from api.schemas.customer_service import CompensationIn, CompensationOut, LedgerOut, VoidIn
 from customers import compensation
 
@@ -18,7 +19,7 @@ CustomerKey = Annotated[str, Path(min_length=1, max_length=254)]
 
 @router.post("/orders/{order_id}/compensations", status_code=201)
 def post_compensation(
-    order_id: IdPath, body: CompensationIn, session: SessionDep, now: NowDep, actor: DispatchActor
+    order_id: OrderId, body: CompensationIn, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> CompensationOut:
     """Dispatchers and admins: bonus points or a discount code, with a reason."""
     issued = compensation.issue_by_hand(
@@ -29,7 +30,11 @@ def post_compensation(
 
 @router.post("/compensations/{compensation_id}/void")
 def void_compensation(
-    compensation_id: IdPath, body: VoidIn, session: SessionDep, now: NowDep, actor: DispatchActor
+    compensation_id: CompensationId,
+    body: VoidIn,
+    session: SessionDep,
+    now: NowDep,
+    actor: DispatchActor,
 ) -> CompensationOut:
     """Dispatchers and admins: take one back, with a reason; the ledger books the reverse."""
     voided = compensation.void(
@@ -42,11 +47,14 @@ def void_compensation(
 def list_compensations(
     session: SessionDep,
     _actor: DispatchActor,
-    order_id: IdQuery = None,
+    depot_id: DepotFilter,
+    order_id: OrderIdQuery = None,
     customer_key: Annotated[str | None, Query(max_length=254)] = None,
 ) -> list[CompensationOut]:
     """Dispatchers and admins."""
-    found = compensation.list_compensations(session, order_id=order_id, customer_key=customer_key)
+    found = compensation.list_compensations(
+        session, order_id=order_id, customer_key=customer_key, depot_id=depot_id
+    )
     return [CompensationOut.of(c) for c in found]
 
 

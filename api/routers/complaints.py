@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.auth import DispatchActor
-from api.deps import IdPath, IdQuery, NowDep, SessionDep, SettingsDep
+from api.depot_scope import ComplaintId, DepotFilter, OrderId, OrderIdQuery, ReturnId
+from api.deps import NowDep, SessionDep, SettingsDep
 from api.routers.track_page import LimiterDep, answer_by_code
 from api.schemas.customer_service import (
     ComplaintIn,
@@ -81,7 +82,7 @@ def post_customer_return(
 
 @router.post("/orders/{order_id}/complaints", status_code=201)
 def post_complaint(
-    order_id: IdPath,
+    order_id: OrderId,
     body: ComplaintIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -100,20 +101,21 @@ def list_complaints(
     session: SessionDep,
     now: NowDep,
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     status: ComplaintStatus | None = None,
     overdue: bool | None = None,
-    order_id: IdQuery = None,
+    order_id: OrderIdQuery = None,
 ) -> list[ComplaintOut]:
     """Dispatchers and admins: complaints, the oldest due first."""
     found = complaints.list_complaints(
-        session, now=now, status=status, overdue=overdue, order_id=order_id
+        session, now=now, status=status, overdue=overdue, order_id=order_id, depot_id=depot_id
     )
     return [ComplaintOut.of(c, now=now) for c in found]
 
 
 @router.get("/complaints/{complaint_id}")
 def get_complaint(
-    complaint_id: IdPath, session: SessionDep, now: NowDep, _actor: DispatchActor
+    complaint_id: ComplaintId, session: SessionDep, now: NowDep, _actor: DispatchActor
 ) -> ComplaintOut:
     """Dispatchers and admins."""
     return ComplaintOut.of(complaints.get_complaint(session, complaint_id), now=now)
@@ -121,7 +123,7 @@ def get_complaint(
 
 @router.patch("/complaints/{complaint_id}")
 def patch_complaint(
-    complaint_id: IdPath,
+    complaint_id: ComplaintId,
     body: ComplaintPatch,
     session: SessionDep,
     now: NowDep,
@@ -134,7 +136,7 @@ def patch_complaint(
 
 @router.post("/orders/{order_id}/returns", status_code=201)
 def post_return(
-    order_id: IdPath,
+    order_id: OrderId,
     body: ReturnIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -158,24 +160,26 @@ def post_return(
 def list_returns(
     session: SessionDep,
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     status: ReturnStatus | None = None,
-    order_id: IdQuery = None,
+    order_id: OrderIdQuery = None,
 ) -> list[ReturnOut]:
     """Dispatchers and admins."""
     return [
-        ReturnOut.of(r) for r in returns.list_returns(session, status=status, order_id=order_id)
+        ReturnOut.of(r)
+        for r in returns.list_returns(session, status=status, order_id=order_id, depot_id=depot_id)
     ]
 
 
 @router.get("/returns/{return_id}")
-def get_return(return_id: IdPath, session: SessionDep, _actor: DispatchActor) -> ReturnOut:
+def get_return(return_id: ReturnId, session: SessionDep, _actor: DispatchActor) -> ReturnOut:
     """Dispatchers and admins."""
     return ReturnOut.of(returns.get_return(session, return_id))
 
 
 @router.post("/returns/{return_id}/receive")
 def receive_return(
-    return_id: IdPath, body: ReceiveIn, session: SessionDep, now: NowDep, actor: DispatchActor
+    return_id: ReturnId, body: ReceiveIn, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> ReturnOut:
     """Dispatchers and admins: the picked-up goods are in the returns area; a defect holds
     their batch."""

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.auth import DispatchActor, StaffActor, courier_scope
-from api.deps import IdPath, NowDep, SessionDep, SettingsDep
+from api.depot_scope import RouteId, VehicleId
+from api.deps import NowDep, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, respond_once
 from api.schemas.inspections import (
     ChecklistItemOut,
@@ -37,7 +38,7 @@ def define_template(payload: TemplateIn, session: SessionDep, actor: DispatchAct
 
 
 @router.get("/vehicles/{vehicle_id}/checklist")
-def get_checklist(vehicle_id: IdPath, session: SessionDep, actor: StaffActor) -> ChecklistOut:
+def get_checklist(vehicle_id: VehicleId, session: SessionDep, actor: StaffActor) -> ChecklistOut:
     """The items to check on this vehicle; a courier only for a vehicle of their own."""
     vehicle = fleet.get_vehicle(session, vehicle_id, as_courier=courier_scope(actor))
     template, items = inspections.checklist_for(session, vehicle)
@@ -50,7 +51,7 @@ def get_checklist(vehicle_id: IdPath, session: SessionDep, actor: StaffActor) ->
 
 @router.post("/vehicles/{vehicle_id}/inspections", status_code=201, response_model=InspectionOut)
 def submit_inspection(
-    vehicle_id: IdPath,
+    vehicle_id: VehicleId,
     payload: InspectionIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -102,7 +103,7 @@ def submit_inspection(
 
 @router.get("/vehicles/{vehicle_id}/inspections")
 def list_inspections(
-    vehicle_id: IdPath, session: SessionDep, actor: StaffActor, day: date | None = None
+    vehicle_id: VehicleId, session: SessionDep, actor: StaffActor, day: date | None = None
 ) -> list[InspectionOut]:
     """Dispatchers and admins; a courier only for a vehicle of their own."""
     fleet.get_vehicle(session, vehicle_id, as_courier=courier_scope(actor))
@@ -112,7 +113,7 @@ def list_inspections(
 
 @router.post("/vehicles/{vehicle_id}/repairs", status_code=201)
 def record_repair(
-    vehicle_id: IdPath, payload: RepairIn, session: SessionDep, now: NowDep, actor: DispatchActor
+    vehicle_id: VehicleId, payload: RepairIn, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> RepairOut:
     """Dispatchers and admins (for the mechanic): puts the vehicle back in service."""
     repair = inspections.record_repair(
@@ -128,7 +129,7 @@ def record_repair(
 
 @router.post("/routes/{route_id}/depart", response_model=RouteOut)
 def depart_route(
-    route_id: IdPath,
+    route_id: RouteId,
     session: SessionDep,
     now: NowDep,
     actor: StaffActor,

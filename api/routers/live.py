@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import DispatchActor
-from api.deps import IdQuery, NowDep, SessionDep, SettingsDep
+from api.depot_scope import DepotFilter
+from api.deps import NowDep, SessionDep, SettingsDep
 from api.live_hub import LiveHub, StreamFilter
 from api.live_stream import EventStreamResponse, StreamLimits, event_stream
 from api.schemas.common import MAX_ID
@@ -84,8 +85,8 @@ async def stream_live_events(
     now: NowDep,
     hub: Annotated[LiveHub, Depends(get_hub)],
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     day: date | None = None,
-    depot_id: IdQuery = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     max_events: Annotated[int | None, Query(ge=1, le=MAX_EVENTS_PER_REQUEST)] = None,
     timeout_s: Annotated[float | None, Query(gt=0, le=24 * 3600)] = None,
@@ -118,8 +119,8 @@ def live_couriers(
     settings: SettingsDep,
     now: NowDep,
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     day: date | None = None,
-    depot_id: IdQuery = None,
 ) -> list[CourierOnRouteOut]:
     """Dispatchers and admins: every courier with a route in the published plans of `day`
     (default today): the route's state, the latest position since its departure, the next

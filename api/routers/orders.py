@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import DispatchActor
-from api.deps import GeocoderDep, IdPath, NowDep, SessionDep, SettingsDep
+from api.depot_scope import DepotFilter, OrderId, depot_in_scope
+from api.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, respond_once
 from api.schemas.orders import (
     BulkAccepted,
@@ -42,11 +43,12 @@ def take_order(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Dispatchers and admins. After the cut-off the order is for the next operating day."""
+    depot_id = depot_in_scope(session, actor, payload.depot_id)
 
     def produce() -> OrderAccepted:
         intake = service.take_order(
             session,
-            payload.to_draft(),
+            payload.model_copy(update={"depot_id": depot_id}).to_draft(),
             received_at=now,
             operation=settings.operation,
             geocoder=geocoder,
@@ -94,6 +96,7 @@ def take_order_file(
             operation=settings.operation,
             geocoder=geocoder,
             by_user_id=actor.user_id,
+            only_depot_id=actor.depot_id,
         )
         replanning.replan_for_new_orders(
             session, [o for _row, o in intake.orders], now=now, settings=settings.replanning
@@ -119,6 +122,7 @@ def take_order_file(
 def list_orders(
     session: SessionDep,
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     service_date: date | None = None,
     status: OrderStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
@@ -126,20 +130,25 @@ def list_orders(
 ) -> list[OrderOut]:
     """Dispatchers and admins."""
     found = service.list_orders(
-        session, service_date=service_date, status=status, limit=limit, offset=offset
+        session,
+        service_date=service_date,
+        status=status,
+        depot_id=depot_id,
+        limit=limit,
+        offset=offset,
     )
     return [OrderOut.of(order) for order in found]
 
 
 @router.get("/{order_id}")
-def get_order(order_id: IdPath, session: SessionDep, _actor: DispatchActor) -> OrderOut:
+def get_order(order_id: OrderId, session: SessionDep, _actor: DispatchActor) -> OrderOut:
     """Dispatchers and admins."""
     return OrderOut.of(service.get_order(session, order_id))
 
 
 @router.get("/{order_id}/timeline")
 def order_timeline(
-    order_id: IdPath, session: SessionDep, _actor: DispatchActor
+    order_id: OrderId, session: SessionDep, _actor: DispatchActor
 ) -> list[TimelineEntryOut]:
     """Dispatchers and admins: every event of the order, oldest first, with a summary of the
     courier's positions between each departure and the stop's outcome."""
@@ -148,7 +157,7 @@ def order_timeline(
 
 @router.patch("/{order_id}")
 def amend_order(
-    order_id: IdPath,
+    order_id: OrderId,
     payload: OrderPatch,
     session: SessionDep,
     settings: SettingsDep,
@@ -170,7 +179,7 @@ def amend_order(
 
 @router.post("/{order_id}/cancel")
 def cancel_order(
-    order_id: IdPath, session: SessionDep, now: NowDep, actor: DispatchActor
+    order_id: OrderId, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> OrderOut:
     """Dispatchers and admins; refused (409) once the order is out for delivery."""
     return OrderOut.of(service.cancel_order(session, order_id, now=now, by_id=actor.user_id))

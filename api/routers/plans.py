@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.auth import DispatchActor
-from api.deps import IdPath, NowDep, SessionDep, SettingsDep
+from api.depot_scope import DepotFilter, PlanId, PlanJobId, depot_in_scope
+from api.deps import NowDep, SessionDep, SettingsDep
 from api.schemas.plans import MoveIn, PlanJobOut, PlanOut, PlanRequest, PlanSummaryOut
 from dispatch import plan_edits, plan_geo, plans, publishing
 
@@ -24,7 +25,7 @@ def request_plan(
     job = plans.request_plan(
         session,
         service_date=payload.service_date,
-        depot_id=payload.depot_id,
+        depot_id=depot_in_scope(session, actor, payload.depot_id),
         requested_by_id=actor.user_id,
         time_limit_s=payload.time_limit_s or settings.planning.solver_time_limit_s,
     )
@@ -32,21 +33,25 @@ def request_plan(
 
 
 @router.get("/plan-jobs/{job_id}")
-def get_plan_job(job_id: IdPath, session: SessionDep, _actor: DispatchActor) -> PlanJobOut:
+def get_plan_job(job_id: PlanJobId, session: SessionDep, _actor: DispatchActor) -> PlanJobOut:
     """Dispatchers and admins: status, progress and, once done, the plan id or the error."""
     return PlanJobOut.model_validate(plans.get_job(session, job_id))
 
 
 @router.get("/plans")
 def list_plans(
-    session: SessionDep, _actor: DispatchActor, service_date: date | None = None
+    session: SessionDep,
+    _actor: DispatchActor,
+    depot_id: DepotFilter,
+    service_date: date | None = None,
 ) -> list[PlanSummaryOut]:
     """Dispatchers and admins: plans, newest first."""
-    return [PlanSummaryOut.of(p) for p in plans.list_plans(session, service_date=service_date)]
+    found = plans.list_plans(session, service_date=service_date, depot_id=depot_id)
+    return [PlanSummaryOut.of(p) for p in found]
 
 
 @router.get("/plans/{plan_id}")
-def get_plan(plan_id: IdPath, session: SessionDep, _actor: DispatchActor) -> PlanOut:
+def get_plan(plan_id: PlanId, session: SessionDep, _actor: DispatchActor) -> PlanOut:
     """Dispatchers and admins: routes with timed stops, unserved orders with reasons, totals."""
     plan = plans.get_plan(session, plan_id)
     return PlanOut.of_plan(plan, plans.orders_of(session, plan))
@@ -57,7 +62,7 @@ def get_plan(plan_id: IdPath, session: SessionDep, _actor: DispatchActor) -> Pla
     response_class=JSONResponse,
     responses={200: {"content": {"application/geo+json": {}}}},
 )
-def get_plan_geojson(plan_id: IdPath, session: SessionDep, _actor: DispatchActor) -> JSONResponse:
+def get_plan_geojson(plan_id: PlanId, session: SessionDep, _actor: DispatchActor) -> JSONResponse:
     """Dispatchers and admins: routes as LineStrings, stops and unserved orders as Points."""
     body: dict[str, Any] = plan_geo.plan_geojson(session, plans.get_plan(session, plan_id))
     return JSONResponse(body, media_type="application/geo+json")
@@ -65,7 +70,7 @@ def get_plan_geojson(plan_id: IdPath, session: SessionDep, _actor: DispatchActor
 
 @router.post("/plans/{plan_id}/moves")
 def move_stop(
-    plan_id: IdPath,
+    plan_id: PlanId,
     payload: MoveIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -85,7 +90,7 @@ def move_stop(
 
 @router.post("/plans/{plan_id}/publish")
 def publish_plan(
-    plan_id: IdPath, session: SessionDep, now: NowDep, _actor: DispatchActor
+    plan_id: PlanId, session: SessionDep, now: NowDep, _actor: DispatchActor
 ) -> PlanOut:
     """Dispatchers and admins: routes go to the couriers; the day's earlier plan is superseded."""
     plan = publishing.publish_plan(session, plan_id, now=now)

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.auth import DispatchActor
-from api.deps import IdPath, NowDep, SessionDep, SettingsDep
+from api.depot_scope import OrderId
+from api.deps import NowDep, SessionDep, SettingsDep
 from api.routers.track_page import LimiterDep, answer_by_code
 from api.schemas.redelivery import CollectedIn, RedeliveryIn, RedeliveryOptionsOut, RedeliveryOut
 from customers import redelivery, tracking_view
@@ -71,7 +72,7 @@ def post_redelivery(
 
 @router.post("/orders/{order_id}/collected")
 def post_collected(
-    order_id: IdPath, body: CollectedIn, session: SessionDep, now: NowDep, actor: DispatchActor
+    order_id: OrderId, body: CollectedIn, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> RedeliveryOut:
     """Dispatchers: the customer collected the order waiting at its depot; it is delivered.
     409 `collection_not_waiting` unless the order waits for collection."""

@@ -7,7 +7,8 @@ from datetime import date
 from fastapi import APIRouter
 
 from api.auth import DispatchActor
-from api.deps import IdPath, NowDep, SessionDep, SettingsDep
+from api.depot_scope import DepotFilter, PlanId, ReplanId
+from api.deps import NowDep, SessionDep, SettingsDep
 from api.schemas.plans import PlanJobOut, ReplanRequest
 from dispatch import plans, replanning
 from dispatch.errors import ReplanNotDecidable
@@ -18,7 +19,7 @@ router = APIRouter(tags=["replans"])
 
 @router.post("/plans/{plan_id}/replan", status_code=202)
 def request_replan(
-    plan_id: IdPath,
+    plan_id: PlanId,
     payload: ReplanRequest,
     session: SessionDep,
     settings: SettingsDep,
@@ -52,25 +53,28 @@ def list_replans(
     settings: SettingsDep,
     now: NowDep,
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     day: date | None = None,
     undecided: bool = False,
 ) -> list[PlanJobOut]:
     """Dispatchers and admins: the replans of `day` (default today), newest first; `undecided`
     keeps the finished proposals waiting for a decision."""
     service_day = day or now.astimezone(settings.operation.zone).date()
-    found = replanning.list_replans(session, day=service_day, undecided_only=undecided)
+    found = replanning.list_replans(
+        session, day=service_day, undecided_only=undecided, depot_id=depot_id
+    )
     return [PlanJobOut.model_validate(job) for job in found]
 
 
 @router.get("/replans/{job_id}")
-def get_replan(job_id: IdPath, session: SessionDep, _actor: DispatchActor) -> PlanJobOut:
+def get_replan(job_id: ReplanId, session: SessionDep, _actor: DispatchActor) -> PlanJobOut:
     """Dispatchers and admins: a replan with its difference and decision."""
     return PlanJobOut.model_validate(replanning.get_replan(session, job_id))
 
 
 @router.post("/replans/{job_id}/accept")
 def accept_replan(
-    job_id: IdPath, session: SessionDep, now: NowDep, actor: DispatchActor
+    job_id: ReplanId, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> PlanJobOut:
     """Dispatchers and admins: publish the proposal; customers whose ETA moved are told.
 
@@ -83,7 +87,7 @@ def accept_replan(
 
 @router.post("/replans/{job_id}/reject")
 def reject_replan(
-    job_id: IdPath, session: SessionDep, now: NowDep, actor: DispatchActor
+    job_id: ReplanId, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> PlanJobOut:
     """Dispatchers and admins: turn the proposal down; its draft plan is discarded."""
     job = replanning.reject_replan(session, job_id, by_id=actor.user_id, now=now)

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.auth import DispatchActor
-from api.deps import GeocoderDep, IdQuery, NowDep, SessionDep, SettingsDep
+from api.depot_scope import DepotFilter
+from api.deps import GeocoderDep, NowDep, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, respond_once
 from api.schemas.common import Lat, Lng
 from api.schemas.orders import OrderIn
@@ -27,6 +28,7 @@ def offer_slots(
     settings: SettingsDep,
     now: NowDep,
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     lat: Annotated[Lat, Query()],
     lng: Annotated[Lng | None, Query()] = None,
     lon: Annotated[Lng | None, Query(description="the same as `lng`")] = None,
@@ -35,7 +37,6 @@ def offer_slots(
         float | None, Query(gt=0, le=f.MAX_WEIGHT_KG, description="all parcels together")
     ] = None,
     service_s: Annotated[int, Query(ge=0, le=f.MAX_SERVICE_S)] = f.DEFAULT_SERVICE_S,
-    depot_id: IdQuery = None,
 ) -> SlotsOut:
     """Dispatchers and admins. `parcels` counts parcels; without `weight_kg` each weighs the
     configured default."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from api.auth import CourierActor, StaffActor, courier_scope
+from api.depot_scope import RouteId
 from api.deps import IdPath, NowDep, SessionDep, SettingsDep
 from api.schemas.tracking import (
     PingBatchIn,
@@ -114,7 +115,7 @@ def _propose_if_late(
 
 @router.get("/routes/{route_id}/etas")
 def get_route_etas(
-    route_id: IdPath, session: SessionDep, settings: SettingsDep, now: NowDep, actor: StaffActor
+    route_id: RouteId, session: SessionDep, settings: SettingsDep, now: NowDep, actor: StaffActor
 ) -> RouteEtasOut:
     """Dispatchers and admins; a courier their own route: ETAs of the remaining stops."""
     projected = etas.route_etas(

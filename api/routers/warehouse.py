@@ -5,7 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth import DispatchActor
-from api.deps import IdPath, IdQuery, NowDep, SessionDep, SettingsDep
+from api.depot_scope import (
+    BatchId,
+    BatchIdQuery,
+    DepotFilter,
+    HoldId,
+    OrderId,
+    PlanIdQuery,
+    RouteIdQuery,
+    ZoneId,
+    check_in_scope,
+)
+from api.deps import NowDep, SessionDep, SettingsDep
 from api.schemas.common import Sku
 from api.schemas.warehouse import (
     AllocationOut,
@@ -26,6 +37,7 @@ from api.schemas.warehouse import (
     ZoneOut,
 )
 from dispatch import retiming
+from dispatch.depot_scope import Kind
 from infra.models import HoldStatus
 from warehouse import holds, readings, stock, storage
 
@@ -33,7 +45,8 @@ router = APIRouter(tags=["warehouse"])
 
 
 @router.post("/storage-zones", status_code=201)
-def add_zone(payload: ZoneIn, session: SessionDep, _actor: DispatchActor) -> ZoneOut:
+def add_zone(payload: ZoneIn, session: SessionDep, actor: DispatchActor) -> ZoneOut:
+    check_in_scope(session, actor, Kind.DEPOT, payload.depot_id)
     zone = storage.add_zone(
         session,
         depot_id=payload.depot_id,
@@ -45,15 +58,13 @@ def add_zone(payload: ZoneIn, session: SessionDep, _actor: DispatchActor) -> Zon
 
 
 @router.get("/storage-zones")
-def list_zones(
-    session: SessionDep, _actor: DispatchActor, depot_id: IdQuery = None
-) -> list[ZoneOut]:
+def list_zones(session: SessionDep, _actor: DispatchActor, depot_id: DepotFilter) -> list[ZoneOut]:
     return [ZoneOut.of(z) for z in storage.list_zones(session, depot_id=depot_id)]
 
 
 @router.post("/storage-zones/{zone_id}/readings")
 def record_readings(
-    zone_id: IdPath,
+    zone_id: ZoneId,
     payload: ReadingsIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -77,6 +88,7 @@ def record_readings(
 def receive_batch(
     payload: BatchIn, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> ReceivedOut:
+    check_in_scope(session, actor, Kind.ZONE, payload.zone_id)
     received = storage.receive_batch(
         session,
         payload.to_spec(),
@@ -89,19 +101,19 @@ def receive_batch(
 
 @router.get("/batches")
 def list_batches(
-    session: SessionDep, _actor: DispatchActor, depot_id: IdQuery = None, sku: Sku | None = None
+    session: SessionDep, _actor: DispatchActor, depot_id: DepotFilter, sku: Sku | None = None
 ) -> list[BatchOut]:
     return [BatchOut.of(s) for s in storage.list_batches(session, depot_id=depot_id, sku=sku)]
 
 
 @router.get("/batches/{batch_id}")
-def get_batch(batch_id: IdPath, session: SessionDep, _actor: DispatchActor) -> BatchOut:
+def get_batch(batch_id: BatchId, session: SessionDep, _actor: DispatchActor) -> BatchOut:
     return BatchOut.of(storage.batch_state(session, batch_id))
 
 
 @router.post("/orders/{order_id}/allocation")
 def allocate_order(
-    order_id: IdPath, session: SessionDep, now: NowDep, _actor: DispatchActor
+    order_id: OrderId, session: SessionDep, now: NowDep, _actor: DispatchActor
 ) -> list[AllocationOut]:
     """Reserves stock for the order's lines, first-expiry-first-out, all or nothing."""
     return [AllocationOut.of(a) for a in stock.allocate_order(session, order_id, now=now)]
@@ -109,7 +121,7 @@ def allocate_order(
 
 @router.post("/batches/{batch_id}/holds", status_code=201)
 def place_hold(
-    batch_id: IdPath,
+    batch_id: BatchId,
     payload: HoldIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -134,14 +146,16 @@ def place_hold(
 def list_holds(
     session: SessionDep,
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     status: HoldStatus | None = None,
-    batch_id: IdQuery = None,
+    batch_id: BatchIdQuery = None,
 ) -> list[HoldOut]:
-    return [HoldOut.of(h) for h in holds.list_holds(session, status=status, batch_id=batch_id)]
+    found = holds.list_holds(session, status=status, batch_id=batch_id, depot_id=depot_id)
+    return [HoldOut.of(h) for h in found]
 
 
 @router.get("/holds/{hold_id}")
-def get_hold(hold_id: IdPath, session: SessionDep, _actor: DispatchActor) -> HoldDetailOut:
+def get_hold(hold_id: HoldId, session: SessionDep, _actor: DispatchActor) -> HoldDetailOut:
     hold = holds.get_hold(session, hold_id)
     return HoldDetailOut.detail(
         hold, holds.hold_history(session, hold_id), holds.held_orders_of(session, hold_id)
@@ -150,7 +164,7 @@ def get_hold(hold_id: IdPath, session: SessionDep, _actor: DispatchActor) -> Hol
 
 @router.post("/holds/{hold_id}/release")
 def release_hold(
-    hold_id: IdPath, payload: ReleaseIn, session: SessionDep, now: NowDep, actor: DispatchActor
+    hold_id: HoldId, payload: ReleaseIn, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> HoldClosedOut:
     closed = holds.release_hold(session, hold_id, note=payload.note, by_id=actor.user_id, now=now)
     return HoldClosedOut.of(closed)
@@ -158,7 +172,7 @@ def release_hold(
 
 @router.post("/holds/{hold_id}/return")
 def return_to_supplier(
-    hold_id: IdPath, payload: ReturnIn, session: SessionDep, now: NowDep, actor: DispatchActor
+    hold_id: HoldId, payload: ReturnIn, session: SessionDep, now: NowDep, actor: DispatchActor
 ) -> HoldClosedOut:
     """Closes the hold as a return to the supplier; the batch is written off."""
     closed = holds.return_to_supplier(
@@ -174,8 +188,14 @@ def return_to_supplier(
 
 @router.get("/stop-removals")
 def list_stop_removals(
-    session: SessionDep, _actor: DispatchActor, plan_id: IdQuery = None, route_id: IdQuery = None
+    session: SessionDep,
+    _actor: DispatchActor,
+    depot_id: DepotFilter,
+    plan_id: PlanIdQuery = None,
+    route_id: RouteIdQuery = None,
 ) -> list[StopRemovalOut]:
     """Stops holds took off routes, and why; `retimed_at` is empty until the route is re-timed."""
-    removals = holds.list_stop_removals(session, plan_id=plan_id, route_id=route_id)
+    removals = holds.list_stop_removals(
+        session, plan_id=plan_id, route_id=route_id, depot_id=depot_id
+    )
     return [StopRemovalOut.of(r) for r in removals]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
-from api.schemas.common import RequestModel, ResponseModel
+from api.schemas.common import Id, RequestModel, ResponseModel
 from infra.accounts import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from infra.models import Role
 
@@ -36,11 +36,14 @@ class UserIn(RequestModel):
     username: Username
     password: Password
     role: Role
+    # A dispatcher's depot: other depots' objects are 404 to them; none: every depot.
+    depot_id: Id | None = None
 
 
 class UserOut(ResponseModel):
     id: int
     username: str
     role: Role
+    depot_id: int | None
     is_active: bool
     created_at: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from infra.models.base import Base, str_enum, utcnow
@@ -29,3 +29,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Tokens issued before this instant are refused (revoked, e.g. for a lost phone).
     tokens_revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A dispatcher's depot: they see and change only its objects. None: not scoped (admins,
+    # a head dispatcher). RESTRICT: closing a depot that still has dispatchers is refused
+    # rather than silently widening what they see to every depot.
+    depot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("depot.id", ondelete="RESTRICT"), index=True, default=None
+    )

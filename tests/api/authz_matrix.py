@@ -10,8 +10,8 @@ added by adding its row.
 - OWN: object-level: each principal reaches their own object; the other one's is a 404,
   exactly as an id that does not exist.
 
-Dispatchers are not depot-scoped today (a user has no depot): the two dispatchers of the
-world work from different depots and both see everything, which ALLOW tests.
+The two dispatchers of the world work from different depots and each is scoped to theirs: an
+object of the other depot is OWN (404), lists keep to their depot. Admins are never scoped.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ ALLOW, DENY, OWN = Access.ALLOW, Access.DENY, Access.OWN
 STAFF = {Role.ADMIN: ALLOW, Role.DISPATCHER: ALLOW, Role.COURIER: DENY}
 ADMIN_ONLY = {Role.ADMIN: ALLOW, Role.DISPATCHER: DENY, Role.COURIER: DENY}
 COURIER_OWN = {Role.ADMIN: ALLOW, Role.DISPATCHER: ALLOW, Role.COURIER: OWN}
+# Objects of one depot: a depot-scoped dispatcher reaches only their own depot's.
+DEPOT_OWN = STAFF | {Role.DISPATCHER: OWN}
+COURIER_DEPOT_OWN = COURIER_OWN | {Role.DISPATCHER: OWN}
 COURIER_ONLY = {Role.ADMIN: DENY, Role.DISPATCHER: DENY, Role.COURIER: ALLOW}
 SIGNED_IN = {Role.ADMIN: ALLOW, Role.DISPATCHER: ALLOW, Role.COURIER: ALLOW}
 # Kinds of objects of the world (`tests/api/test_authz_matrix.py`) that fill path parameters;
@@ -89,35 +92,35 @@ MATRIX: tuple[Endpoint, ...] = (
     _e("POST", "/users/{user_id}/revoke-tokens", ADMIN_ONLY),
     _e("POST", "/depots", STAFF),
     _e("GET", "/depots", STAFF),
-    _e("GET", "/depots/{depot_id}", STAFF),
+    _e("GET", "/depots/{depot_id}", DEPOT_OWN),
     _e("POST", "/vehicles", STAFF),
     _e("GET", "/vehicles", STAFF),
-    _e("GET", "/vehicles/{vehicle_id}", COURIER_OWN),
-    _e("PATCH", "/vehicles/{vehicle_id}", STAFF),
+    _e("GET", "/vehicles/{vehicle_id}", COURIER_DEPOT_OWN),
+    _e("PATCH", "/vehicles/{vehicle_id}", DEPOT_OWN),
     _e("POST", "/couriers", STAFF),
     _e("GET", "/couriers", STAFF),
-    _e("GET", "/couriers/{courier_id}", COURIER_OWN),
-    _e("POST", "/couriers/{courier_id}/revoke-tokens", STAFF),
+    _e("GET", "/couriers/{courier_id}", COURIER_DEPOT_OWN),
+    _e("POST", "/couriers/{courier_id}/revoke-tokens", DEPOT_OWN),
     _e("POST", "/shifts", STAFF),
     # Lists: a courier's is filtered to their own shifts (tests/api/test_auth_api.py).
     _e("GET", "/shifts", SIGNED_IN),
-    _e("GET", "/shifts/{shift_id}", COURIER_OWN),
+    _e("GET", "/shifts/{shift_id}", COURIER_DEPOT_OWN),
     _e("POST", "/orders", STAFF),
     _e("POST", "/orders/bulk", STAFF),
     _e("GET", "/orders", STAFF),
-    _e("GET", "/orders/{order_id}", STAFF),
-    _e("GET", "/orders/{order_id}/timeline", STAFF),
-    _e("PATCH", "/orders/{order_id}", STAFF),
-    _e("POST", "/orders/{order_id}/cancel", STAFF),
-    _e("GET", "/routes/{route_id}", COURIER_OWN),
+    _e("GET", "/orders/{order_id}", DEPOT_OWN),
+    _e("GET", "/orders/{order_id}/timeline", DEPOT_OWN),
+    _e("PATCH", "/orders/{order_id}", DEPOT_OWN),
+    _e("POST", "/orders/{order_id}/cancel", DEPOT_OWN),
+    _e("GET", "/routes/{route_id}", COURIER_DEPOT_OWN),
     _e("POST", "/plans", STAFF),
     _e("GET", "/plan-jobs/{job_id}", STAFF),
     _e("GET", "/plans", STAFF),
-    _e("GET", "/plans/{plan_id}", STAFF),
-    _e("GET", "/plans/{plan_id}/geojson", STAFF),
-    _e("POST", "/plans/{plan_id}/moves", STAFF),
-    _e("POST", "/plans/{plan_id}/publish", STAFF),
-    _e("POST", "/plans/{plan_id}/replan", STAFF),
+    _e("GET", "/plans/{plan_id}", DEPOT_OWN),
+    _e("GET", "/plans/{plan_id}/geojson", DEPOT_OWN),
+    _e("POST", "/plans/{plan_id}/moves", DEPOT_OWN),
+    _e("POST", "/plans/{plan_id}/publish", DEPOT_OWN),
+    _e("POST", "/plans/{plan_id}/replan", DEPOT_OWN),
     _e("GET", "/replans", STAFF),
     _e("GET", "/replans/{job_id}", STAFF),
     _e("POST", "/replans/{job_id}/accept", STAFF),
@@ -140,7 +143,7 @@ MATRIX: tuple[Endpoint, ...] = (
     _e("POST", "/batches", STAFF),
     _e("GET", "/batches", STAFF),
     _e("GET", "/batches/{batch_id}", STAFF),
-    _e("POST", "/orders/{order_id}/allocation", STAFF),
+    _e("POST", "/orders/{order_id}/allocation", DEPOT_OWN),
     _e("POST", "/batches/{batch_id}/holds", STAFF),
     _e("GET", "/holds", STAFF),
     _e("GET", "/holds/{hold_id}", STAFF),
@@ -148,11 +151,11 @@ MATRIX: tuple[Endpoint, ...] = (
     _e("POST", "/holds/{hold_id}/return", STAFF),
     _e("GET", "/stop-removals", STAFF),
     _e("POST", "/inspection-templates", STAFF),
-    _e("GET", "/vehicles/{vehicle_id}/checklist", COURIER_OWN),
-    _e("POST", "/vehicles/{vehicle_id}/inspections", COURIER_OWN, body=INSPECTION),
-    _e("GET", "/vehicles/{vehicle_id}/inspections", COURIER_OWN),
-    _e("POST", "/vehicles/{vehicle_id}/repairs", STAFF),
-    _e("POST", "/routes/{route_id}/depart", COURIER_OWN),
+    _e("GET", "/vehicles/{vehicle_id}/checklist", COURIER_DEPOT_OWN),
+    _e("POST", "/vehicles/{vehicle_id}/inspections", COURIER_DEPOT_OWN, body=INSPECTION),
+    _e("GET", "/vehicles/{vehicle_id}/inspections", COURIER_DEPOT_OWN),
+    _e("POST", "/vehicles/{vehicle_id}/repairs", DEPOT_OWN),
+    _e("POST", "/routes/{route_id}/depart", COURIER_DEPOT_OWN),
     _e("GET", "/kpis", STAFF),
     _e("GET", "/kpis.csv", STAFF),
     _e("GET", "/kpis.xlsx", STAFF),
@@ -169,23 +172,23 @@ MATRIX: tuple[Endpoint, ...] = (
         COURIER_ONLY | {Role.COURIER: OWN},
         body=STOP_EVENT,
     ),
-    _e("GET", "/routes/{route_id}/etas", COURIER_OWN),
+    _e("GET", "/routes/{route_id}/etas", COURIER_DEPOT_OWN),
     _e("GET", "/track/{code}", None),
     _e("POST", "/track/{code}/feedback", None),
     _e("POST", "/track/{code}/complaints", None),
     _e("POST", "/track/{code}/returns", None),
-    _e("POST", "/orders/{order_id}/complaints", STAFF),
+    _e("POST", "/orders/{order_id}/complaints", DEPOT_OWN),
     _e("GET", "/complaints", STAFF),
     _e("GET", "/complaints/{complaint_id}", STAFF),
     _e("PATCH", "/complaints/{complaint_id}", STAFF),
-    _e("POST", "/orders/{order_id}/returns", STAFF),
+    _e("POST", "/orders/{order_id}/returns", DEPOT_OWN),
     _e("GET", "/returns", STAFF),
     _e("GET", "/returns/{return_id}", STAFF),
     _e("POST", "/returns/{return_id}/receive", STAFF),
     _e("GET", "/track/{code}/redelivery", None),
     _e("POST", "/track/{code}/redelivery", None),
-    _e("POST", "/orders/{order_id}/collected", STAFF),
-    _e("POST", "/orders/{order_id}/compensations", STAFF),
+    _e("POST", "/orders/{order_id}/collected", DEPOT_OWN),
+    _e("POST", "/orders/{order_id}/compensations", DEPOT_OWN),
     _e("POST", "/compensations/{compensation_id}/void", STAFF),
     _e("GET", "/compensations", STAFF),
     _e("GET", "/customers/{customer_key}/ledger", STAFF, params={"customer_key": "code"}),

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.app import PUBLIC_PATHS, create_app
-from infra.models import Role, User
+from infra.models import Plan, Role, User
 from tests.api.authz_matrix import MATRIX, OBJECT_KINDS, Access, Endpoint, app_operations
 from tests.factories import auth_headers, make_shift, make_user
 from tests.tracking.routes import make_tracked_route
@@ -23,13 +23,19 @@ NO_SUCH_ID = 987_654
 class Principal:
     user: User
     # The ids (and the tracking code) of this principal's objects; a dispatcher's or admin's
-    # are those of the courier working from the same depot.
+    # are those of the courier working from the same depot (the dispatcher's depot).
     objects: dict[str, Any]
 
 
 def _courier_world(session: Session) -> tuple[User, dict[str, Any]]:
     """A courier with a shift today, a departed route of one stop, in a depot of its own."""
     setup = make_tracked_route(session, stops=1)
+    # Everything of this world is the vehicle's depot's, as is the dispatcher of that depot.
+    depot_id = setup.vehicle.depot_id
+    setup.courier.depot_id = depot_id
+    session.get_one(Plan, setup.route.plan_id).depot_id = depot_id
+    for order in setup.orders:
+        order.depot_id = depot_id
     shift = make_shift(session, setup.courier, vehicle=setup.vehicle)
     order = setup.orders[0]
     objects = {
@@ -52,8 +58,16 @@ def principals(session: Session, role: Role) -> tuple[Principal, Principal]:
     if role is Role.COURIER:
         first, second = (Principal(user, objects) for user, objects in worlds)
     else:
-        first, second = (Principal(make_user(session, role=role), objects) for _, objects in worlds)
+        first, second = (
+            Principal(make_user(session, role=role, depot_id=_depot_of(role, objects)), objects)
+            for _, objects in worlds
+        )
     return first, second
+
+
+def _depot_of(role: Role, objects: dict[str, Any]) -> int | None:
+    """Dispatchers are scoped to their world's depot; admins never are."""
+    return objects["depot"] if role is Role.DISPATCHER else None
 
 
 def url(endpoint: Endpoint, objects: dict[str, Any]) -> str:
@@ -117,7 +131,8 @@ def test_cell(client, session, settings, endpoint: Endpoint, role: Role):
             assert theirs.status_code == 404, (endpoint.key, theirs.text)
             assert theirs.headers["content-type"] == "application/problem+json"
         else:
-            # Not scoped: both principals reach every object, whoever's it is.
+            # Not scoped (admins; dispatchers on what belongs to no depot): both principals
+            # reach every object, whoever's it is.
             for objects in (me.objects, other.objects):
                 response = call(client, endpoint, objects, headers)
                 _assert_passes(response, endpoint, found=_refers_to_objects(endpoint))
