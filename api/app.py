@@ -41,6 +41,7 @@ from api.routers import (
     warehouse,
 )
 from api.schemas.common import Problem
+from dispatch.plan_job_queue import JobRequestIds, enqueue_after_commit
 from dispatch.plan_job_worker import queue_plan_jobs_through
 from dispatch.plan_jobs import PlanJobRunner, runner_config
 from infra import position_cache
@@ -108,8 +109,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         # Installed before the live relay: a page woken by a commit reads the new position.
         positions = PositionCache(make_redis(settings.redis_url), settings.redis_namespace)
         position_cache.install(session_factory, positions)
+    request_ids: JobRequestIds | None = None
     if settings.planning.executor == "celery":
         queue_plan_jobs_through(session_factory, settings)
+    elif settings.planning.run_jobs_in_process:
+        # The runner below takes each job's request id from here, for its log lines.
+        request_ids = JobRequestIds()
+        enqueue_after_commit(session_factory, request_ids.note)
     geocoder = make_geocoder(settings.geocoder)
 
     @asynccontextmanager
@@ -124,7 +130,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                     "for this process and stop working when it restarts"
                 )
             if settings.planning.executor == "in_process" and settings.planning.run_jobs_in_process:
-                runner = PlanJobRunner(session_factory, runner_config(settings), now=clock.now)
+                runner = PlanJobRunner(
+                    session_factory,
+                    runner_config(settings),
+                    now=clock.now,
+                    request_ids=request_ids,
+                )
                 runner.start()
             app.state.runner = runner
             if settings.notifications.send_in_process:

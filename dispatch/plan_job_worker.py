@@ -15,7 +15,6 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from celery import Celery
@@ -23,13 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch import plans
-from dispatch.plan_job_queue import enqueue_after_commit
+from dispatch.plan_job_queue import Enqueue, QueuedJob, enqueue_after_commit
 from dispatch.plan_jobs import PlanJobRunner, RunnerConfig, runner_config
 from infra import live_events
 from infra.db import make_engine, make_session_factory
 from infra.live_relay import LiveRelay
 from infra.models import JobStatus, PlanJob
 from infra.settings import Settings
+from infra.structured_logs import request_id_bound
 from infra.task_queue import PLAN_JOB_TASK, enqueue_plan_job, make_celery
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class JobSweeper:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        enqueue: Callable[[int, int], None],
+        enqueue: Enqueue,
         *,
         max_attempts: int,
         interval_s: float,
@@ -147,7 +147,7 @@ class JobSweeper:
             log.warning("plan jobs %s failed: their workers died in every attempt", failed)
         for job_id in requeued:
             log.warning("plan job %s lost its worker and is queued again", job_id)
-            self._enqueue(job_id, limits[job_id])
+            self._enqueue(QueuedJob(job_id, limits[job_id]))
         return requeued
 
     def _enqueue_waiting(self) -> None:
@@ -156,7 +156,7 @@ class JobSweeper:
                 select(PlanJob.id, PlanJob.time_limit_s).where(PlanJob.status == JobStatus.QUEUED)
             ).all()
         for job_id, time_limit_s in waiting:
-            self._enqueue(job_id, time_limit_s)
+            self._enqueue(QueuedJob(job_id, time_limit_s))
 
     @staticmethod
     def _time_limits(session: Session, job_ids: list[int]) -> dict[int, int]:
@@ -171,9 +171,11 @@ def queue_plan_jobs_through(sessions: sessionmaker[Session], settings: Settings)
     return app
 
 
-def enqueuer(app: Celery, settings: Settings) -> Callable[[int, int], None]:
-    def enqueue(job_id: int, time_limit_s: int) -> None:
-        enqueue_plan_job(app, job_id, time_limit_s, settings.planning)
+def enqueuer(app: Celery, settings: Settings) -> Enqueue:
+    def enqueue(job: QueuedJob) -> None:
+        enqueue_plan_job(
+            app, job.job_id, job.time_limit_s, settings.planning, request_id=job.request_id
+        )
 
     return enqueue
 
@@ -198,15 +200,17 @@ def adopt_pool_process() -> None:
 
 def register_plan_job_task(app: Celery, settings: Settings) -> None:
     """The task that runs one plan job; each worker process builds its runner on first use
-    (after the fork: database connections and solver processes are not shared)."""
+    (after the fork: database connections and solver processes are not shared). The job's
+    lines carry the id of the request that queued it."""
     runners: dict[int, WorkerJobRunner] = {}
 
-    def run_plan_job(job_id: int) -> bool:
-        runner = runners.get(os.getpid())
-        if runner is None:
-            runners.clear()
-            runner = WorkerJobRunner(worker_sessions(settings, app), runner_config(settings))
-            runners[os.getpid()] = runner
-        return runner.run_job(job_id)
+    def run_plan_job(job_id: int, request_id: str | None = None) -> bool:
+        with request_id_bound(request_id):
+            runner = runners.get(os.getpid())
+            if runner is None:
+                runners.clear()
+                runner = WorkerJobRunner(worker_sessions(settings, app), runner_config(settings))
+                runners[os.getpid()] = runner
+            return runner.run_job(job_id)
 
     app.task(name=PLAN_JOB_TASK)(run_plan_job)

@@ -32,12 +32,14 @@ from sqlalchemy.orm import Session, sessionmaker
 import routing
 from dispatch import plans, replanning
 from dispatch.errors import NothingToPlan
+from dispatch.plan_job_queue import JobRequestIds
 from dispatch.problem_builder import BuiltProblem, PlanScope, build_problem
 from dispatch.split_plans import SplitConfig, solve_split_job
 from infra import metrics
 from infra.models import JobStatus, Plan, PlanJob
 from infra.models.planning import JobKind
 from infra.settings import ReplanSettings, Settings
+from infra.structured_logs import request_id_bound
 from tracking import live_replan
 
 log = logging.getLogger(__name__)
@@ -189,10 +191,13 @@ class PlanJobRunner:
         config: RunnerConfig,
         *,
         now: Callable[[], datetime] | None = None,
+        request_ids: JobRequestIds | None = None,
     ) -> None:
+        """`request_ids` names the request that queued each job, for the lines of its run."""
         self._factory = session_factory
         self._config = config
         self._now = now or (lambda: datetime.now(UTC))
+        self._request_ids = request_ids
         self.owner = f"runner-{uuid.uuid4().hex[:12]}"
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -268,7 +273,10 @@ class PlanJobRunner:
         """Claims the oldest queued job and runs it to the end; None when nothing is queued."""
         job_id = self._claim()
         if job_id is not None:
-            self._run(job_id)
+            request_ids = self._request_ids
+            request_id = request_ids.take(job_id) if request_ids is not None else None
+            with request_id_bound(request_id):
+                self._run(job_id)
         return job_id
 
     def _claim(self, job_id: int | None = None) -> int | None:
@@ -303,6 +311,13 @@ class PlanJobRunner:
             scope = PlanScope(job.service_date, job.depot_id)
             time_limit_s = job.time_limit_s
             kind = job.kind
+            log.info(
+                "plan job %s (%s) started, attempt %s, time limit %s s",
+                job_id,
+                kind.value,
+                job.attempts,
+                time_limit_s,
+            )
             initial_routes: Mapping[str, Sequence[str]] | None = None
             replan: live_replan.ReplanInput | None = None
             try:
@@ -348,6 +363,7 @@ class PlanJobRunner:
                 job.status = JobStatus.SUCCEEDED
                 job.progress_percent = 100
                 plans.job_finished(job, now=self._now())
+                log.info("plan job %s succeeded: plan %s", job_id, stored.id)
                 metrics.observe_solve(
                     kind.value,
                     solve_s=outcome.wall_time_s,

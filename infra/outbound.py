@@ -3,6 +3,8 @@
 Only public hosts: a URL whose host is, or resolves to, a loopback, private, link-local,
 multicast, unspecified or otherwise non-global address is refused, so a webhook setting cannot
 turn the server into a client of its own network (the database, a cloud metadata service).
+A name is resolved once per request and the connection goes to an address that was judged
+(see pinned_transport), so a second lookup cannot swap in a private one (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ class TargetNotResolved(Exception):
 
 
 def resolve_host(host: str) -> list[str]:
-    """Every address the system resolver gives for `host`. Raises OSError."""
-    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
+    """Every address the system resolver gives for `host`, in its order of preference (the
+    order connections try them in). Raises OSError."""
+    return list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, None)))
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -73,6 +76,62 @@ def address_refusal(address: IpAddress) -> str | None:
     return None
 
 
+class TargetRefused(Exception):
+    """The URL is not a public http(s) target; the message says why."""
+
+
+def _host_of(url: str) -> str:
+    """The host of an http(s) URL. Raises TargetRefused."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise TargetRefused(f"{url!r} is not a valid URL ({exc})") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise TargetRefused(f"{url!r} is not an http(s) URL with a host")
+    return host
+
+
+def _judged(url: str, resolver: Resolver | None, *, allow_private: bool) -> list[IpAddress]:
+    """The addresses `url`'s host reaches, each judged unless `allow_private`; none for a name
+    without a resolver. Raises TargetRefused or TargetNotResolved."""
+    host = _host_of(url)
+    literal = _literal_address(host)
+    if literal is not None:
+        refusal = None if allow_private else address_refusal(literal)
+        if refusal is not None:
+            raise TargetRefused(refusal)
+        return [literal]
+    name = host.rstrip(".").lower()
+    if not allow_private and (name in _LOCAL_NAMES or name.endswith(".localhost")):
+        raise TargetRefused(f"{host} is a loopback name")
+    if resolver is None:
+        return []
+    try:
+        addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolver(name)]
+    except (OSError, UnicodeError) as exc:
+        raise TargetNotResolved(f"{host} does not resolve: {exc}") from exc
+    if not addresses:
+        raise TargetNotResolved(f"{host} does not resolve: no address")
+    if not allow_private:
+        for address in addresses:
+            refusal = address_refusal(address)
+            if refusal is not None:
+                raise TargetRefused(f"{host} resolves to {refusal}")
+    return addresses
+
+
+def checked_addresses(
+    url: str, *, resolver: Resolver = resolve_host, allow_private: bool = False
+) -> list[IpAddress]:
+    """The addresses a request to `url` may connect to, resolved once: the caller connects to
+    one of these, never to the name, or a second lookup could answer differently (DNS
+    rebinding). All must be public unless `allow_private`. Raises TargetRefused, or
+    TargetNotResolved when the name does not resolve."""
+    return _judged(url, resolver, allow_private=allow_private)
+
+
 def url_refusal(url: str, *, resolver: Resolver | None = resolve_host) -> str | None:
     """Why `url` is not a public http(s) target, or None when it is.
 
@@ -81,27 +140,7 @@ def url_refusal(url: str, *, resolver: Resolver | None = resolve_host) -> str | 
     change. Raises TargetNotResolved when the name does not resolve.
     """
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError as exc:
-        return f"{url!r} is not a valid URL ({exc})"
-    if parts.scheme not in ("http", "https") or not host:
-        return f"{url!r} is not an http(s) URL with a host"
-    literal = _literal_address(host)
-    if literal is not None:
-        return address_refusal(literal)
-    name = host.rstrip(".").lower()
-    if name in _LOCAL_NAMES or name.endswith(".localhost"):
-        return f"{host} is a loopback name"
-    if resolver is None:
-        return None
-    try:
-        addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolver(name)]
-    except (OSError, UnicodeError) as exc:
-        raise TargetNotResolved(f"{host} does not resolve: {exc}") from exc
-    for address in addresses:
-        refusal = address_refusal(address)
-        if refusal is not None:
-            return f"{host} resolves to {refusal}"
+        _judged(url, resolver, allow_private=False)
+    except TargetRefused as exc:
+        return str(exc)
     return None

@@ -2,6 +2,8 @@
 
 The request id lives in a context variable set for each HTTP request, so every line logged
 while serving it (in the event loop or a worker thread) carries it without being passed along.
+A plan job carries the id of the request that queued it, and its runner binds it again
+(`request_id_bound`), so one id follows a plan from the click to the solve.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +52,20 @@ def bind_request_id(request_id: str) -> Token[str | None]:
 
 def unbind_request_id(token: Token[str | None]) -> None:
     _request_id.reset(token)
+
+
+@contextmanager
+def request_id_bound(request_id: str | None) -> Iterator[None]:
+    """Names `request_id` for the lines logged inside the block, outside any request (a job
+    run for the request that queued it); with None the context is left as it is."""
+    if request_id is None:
+        yield
+        return
+    token = bind_request_id(request_id)
+    try:
+        yield
+    finally:
+        unbind_request_id(token)
 
 
 class JsonFormatter(logging.Formatter):

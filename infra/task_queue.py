@@ -1,6 +1,7 @@
 """The production profile's job queue: a Celery app on the Redis broker, built from Settings.
 
-Only job ids travel through the queue; the plan_job table stays the record of truth. A message
+Only job ids (and the id of the request that queued the job, for its log lines) travel through
+the queue; the plan_job table stays the record of truth. A message
 is acknowledged after its task ran (late), one at a time per worker process, and given back to
 the queue when the worker process dies; each task has a hard time limit from its job's.
 """
@@ -48,8 +49,17 @@ def hard_time_limit_s(time_limit_s: int, planning: PlanningSettings) -> int:
 
 
 def enqueue_plan_job(
-    app: Celery, job_id: int, time_limit_s: int, planning: PlanningSettings
+    app: Celery,
+    job_id: int,
+    time_limit_s: int,
+    planning: PlanningSettings,
+    *,
+    request_id: str | None = None,
 ) -> None:
     app.send_task(
-        PLAN_JOB_TASK, args=[job_id], time_limit=hard_time_limit_s(time_limit_s, planning)
+        PLAN_JOB_TASK,
+        args=[job_id],
+        # A keyword the task defaults, so messages queued before it existed still run.
+        kwargs={"request_id": request_id},
+        time_limit=hard_time_limit_s(time_limit_s, planning),
     )

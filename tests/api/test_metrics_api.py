@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -17,8 +14,8 @@ from sqlalchemy.orm import sessionmaker
 
 from infra.models import User
 from infra.settings import MetricsSettings
-from infra.structured_logs import JsonFormatter
 from tests.factories import auth_headers, make_courier, make_user
+from tests.log_lines import json_lines
 from tests.tracking.routes import START
 
 TOKEN = "scraper-token-0123456789"
@@ -131,31 +128,6 @@ def test_a_valid_request_id_is_echoed_and_others_are_replaced(client):
     assert len(generated.headers["X-Request-ID"]) == 32
     assert unsafe.headers["X-Request-ID"] not in ("", "<script>" + "x" * 200)
     assert generated.headers["X-Request-ID"] != unsafe.headers["X-Request-ID"]
-
-
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict[str, object]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-
-@contextmanager
-def json_lines(logger_name: str) -> Iterator[list[dict[str, object]]]:
-    """The lines `logger_name` writes, formatted as they are written (in the request's context)."""
-    handler = _Lines()
-    logger = logging.getLogger(logger_name)
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler.lines
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def test_lines_logged_while_serving_carry_the_request_id(app: FastAPI, client: TestClient) -> None:

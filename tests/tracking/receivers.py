@@ -58,8 +58,13 @@ class HttpReceiver:
 
 @contextmanager
 def http_receiver(
-    statuses: list[int] | None = None, *, delay_s: float = 0.0
+    statuses: list[int] | None = None,
+    *,
+    delay_s: float = 0.0,
+    host: str = "127.0.0.1",
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[HttpReceiver]:
+    """Listens on `host` (any 127.x address is this machine), over TLS with `tls`."""
     receiver: HttpReceiver
 
     class Handler(BaseHTTPRequestHandler):
@@ -77,8 +82,11 @@ def http_receiver(
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the tests read the recorded requests."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver = HttpReceiver(f"http://127.0.0.1:{server.server_address[1]}/hook", delay_s=delay_s)
+    server = ThreadingHTTPServer((host, 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "http" if tls is None else "https"
+    receiver = HttpReceiver(f"{scheme}://{host}:{server.server_address[1]}/hook", delay_s=delay_s)
     receiver.statuses.extend(statuses or [])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -117,9 +125,13 @@ class _Handler:
         return "250 Message accepted"
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
+def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
+    """A certificate (its own authority) and key for `host`, and for 127.0.0.1 if localhost."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    names: list[x509.GeneralName] = [x509.DNSName(host)]
+    if host == "localhost":
+        names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -130,9 +142,7 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
+            x509.SubjectAlternativeName(names),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -162,7 +172,7 @@ def smtp_receiver(
     directory: Path, *, username: str = "mailer", password: str = "s3cret"
 ) -> Iterator[SmtpReceiver]:
     """An SMTP server on 127.0.0.1 that requires STARTTLS and a login before taking mail."""
-    cert_path, key_path = _self_signed(directory)
+    cert_path, key_path = self_signed(directory)
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert_path, key_path)
     client_tls = ssl.create_default_context(cafile=str(cert_path))

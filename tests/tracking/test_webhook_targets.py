@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ssl
 from datetime import UTC, datetime
+from typing import Any
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
 from infra import outbound
 from infra.settings import NotificationSettings, Settings
-from tests.tracking.receivers import http_receiver
-from tracking.delivery.channels import Outcome
+from tests.tracking.receivers import http_receiver, self_signed
+from tracking.delivery.channels import Outcome, SendResult
 from tracking.delivery.messages import Message
 from tracking.delivery.webhook import WebhookChannel
 
@@ -119,17 +122,25 @@ def _message() -> Message:
     )
 
 
-def test_a_webhook_whose_name_now_resolves_to_loopback_is_not_sent():
-    with http_receiver() as receiver:
-        port = receiver.url.split(":")[2].split("/")[0]
-        channel = WebhookChannel(
-            f"http://shop.example.com:{port}/hook",
-            "secret",
-            timeout_s=5,
-            resolver=_resolves_to("127.0.0.1"),
-        )
-        result = channel.send(_message())
+def _port_of(url: str) -> int:
+    return httpx.URL(url).port or 0
+
+
+def _send_once(url: str, **options: Any) -> SendResult:
+    channel = WebhookChannel(url, "secret", timeout_s=5, **options)
+    try:
+        return channel.send(_message())
+    finally:
         channel.close()
+
+
+@pytest.mark.parametrize(
+    "answers", [["127.0.0.1"], ["93.184.216.34", "127.0.0.1"]], ids=["loopback", "public-first"]
+)
+def test_a_webhook_whose_name_now_resolves_to_loopback_is_not_sent(answers):
+    with http_receiver() as receiver:
+        url = f"http://shop.example.com:{_port_of(receiver.url)}/hook"
+        result = _send_once(url, resolver=_resolves_to(*answers))
 
     assert result.outcome is Outcome.PERMANENT
     assert "127.0.0.1 is a loopback address" in (result.error or "")
@@ -155,3 +166,79 @@ def test_a_webhook_whose_name_does_not_resolve_is_tried_again_later():
 
     assert channel.send(_message()).outcome is Outcome.RETRY
     channel.close()
+
+
+def test_the_connection_goes_to_the_address_that_was_judged_not_to_a_second_lookup():
+    answers = iter([["93.184.216.34"]])
+
+    def rebinding(_host: str) -> list[str]:
+        # Public for the first lookup; loopback for any later one, as a rebinding attack does.
+        return next(answers, ["127.0.0.1"])
+
+    sent: list[httpx.Request] = []
+
+    def public_server(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, text="ok")
+
+    with http_receiver() as loopback:
+        url = f"http://shop.example.com:{_port_of(loopback.url)}/hook"
+        result = _send_once(url, resolver=rebinding, transport=httpx.MockTransport(public_server))
+
+    assert result.outcome is Outcome.SENT
+    assert loopback.requests == []
+    [request] = sent
+    assert request.url.host == "93.184.216.34"
+    assert request.headers["Host"] == f"shop.example.com:{_port_of(loopback.url)}"
+    assert request.extensions["sni_hostname"] == "shop.example.com"
+
+
+def test_an_allowed_private_target_is_reached_at_the_address_resolved_not_the_systems():
+    # The system resolver says 127.0.0.1 for localhost; the webhook's resolver says 127.0.0.2.
+    with http_receiver(host="127.0.0.2") as receiver:
+        port = _port_of(receiver.url)
+        result = _send_once(
+            f"http://localhost:{port}/hook",
+            allow_private=True,
+            resolver=_resolves_to("127.0.0.2"),
+        )
+
+    assert result.outcome is Outcome.SENT, result.error
+    [request] = receiver.requests
+    assert request.headers["Host"] == f"localhost:{port}"
+
+
+def test_an_address_that_refuses_the_connection_gives_way_to_the_next_one_resolved():
+    with http_receiver(host="127.0.0.2") as receiver:
+        result = _send_once(
+            f"http://shop.example.com:{_port_of(receiver.url)}/hook",
+            allow_private=True,
+            resolver=_resolves_to("127.0.0.3", "127.0.0.2"),
+        )
+
+    assert result.outcome is Outcome.SENT, result.error
+    assert len(receiver.requests) == 1
+
+
+def test_tls_to_a_pinned_address_checks_the_certificate_against_the_urls_name(tmp_path):
+    cert_path, key_path = self_signed(tmp_path, "shop.example.com")
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_path, key_path)
+    client_tls = ssl.create_default_context(cafile=str(cert_path))
+
+    def send_to(host: str, port: int) -> SendResult:
+        return _send_once(
+            f"https://{host}:{port}/hook",
+            allow_private=True,
+            resolver=_resolves_to("127.0.0.1"),
+            transport=httpx.HTTPTransport(verify=client_tls),
+        )
+
+    with http_receiver(tls=server_tls) as receiver:
+        port = _port_of(receiver.url)
+        results = [send_to("shop.example.com", port), send_to("other.example.com", port)]
+
+    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.RETRY]
+    assert "certificate" in (results[1].error or "").lower()
+    [request] = receiver.requests
+    assert request.headers["Host"] == f"shop.example.com:{port}"

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import httpx
 
 from infra import outbound
+from infra.pinned_transport import PinnedTransport
 from tracking.delivery.channels import SendResult, http_result, permanent, retry
 from tracking.delivery.messages import Message
 
@@ -80,22 +81,17 @@ class WebhookChannel:
     ) -> None:
         """`allow_private` lets the target be on this machine or a private network
         (development and tests); otherwise its host is resolved and judged at every send,
-        since DNS answers change after the settings were checked."""
+        since DNS answers change after the settings were checked. Either way the connection
+        goes to an address `resolver` gave for that send; `transport` carries the request."""
         self._url = url
         self._secret = secret
         self._clock = clock
-        self._allow_private = allow_private
-        self._resolver = resolver
-        self._client = httpx.Client(timeout=timeout_s, transport=transport)
+        pinned = PinnedTransport(
+            resolver=resolver, allow_private=allow_private, transport=transport
+        )
+        self._client = httpx.Client(timeout=timeout_s, transport=pinned)
 
     def send(self, message: Message) -> SendResult:
-        if not self._allow_private:
-            try:
-                refusal = outbound.url_refusal(self._url, resolver=self._resolver)
-            except outbound.TargetNotResolved as exc:
-                return retry(f"webhook not reached: {exc}")
-            if refusal is not None:
-                return permanent(f"webhook target refused: {refusal}")
         body = body_of(message)
         timestamp = str(int(self._clock()))
         headers = {
@@ -107,6 +103,10 @@ class WebhookChannel:
         }
         try:
             response = self._client.post(self._url, content=body, headers=headers)
+        except outbound.TargetRefused as exc:
+            return permanent(f"webhook target refused: {exc}")
+        except outbound.TargetNotResolved as exc:
+            return retry(f"webhook not reached: {exc}")
         except httpx.HTTPError as exc:
             return retry(f"webhook not reached: {exc!r}")
         return http_result(response.status_code, response.text)
