@@ -33,7 +33,8 @@ class LivePanel:
     failed_order_ids: list[int]
 
 
-def live_panel(session: Session, day: date) -> LivePanel:
+def live_panel(session: Session, day: date, *, depot_id: int | None = None) -> LivePanel:
+    """The panel of `day`, of depot `depot_id` only unless it is None."""
     # Read first: an event recorded while the rest is read is streamed again, and the page
     # applies each event by its key (order, job), so it is shown once all the same.
     after_id = live_events.latest_event_id(session)
@@ -45,13 +46,13 @@ def live_panel(session: Session, day: date) -> LivePanel:
             summary=(job.diff or {}).get("summary"),
             created_at=job.created_at,
         )
-        for job in replanning.list_replans(session, day=day, undecided_only=True)
+        for job in replanning.list_replans(session, day=day, undecided_only=True, depot_id=depot_id)
     ]
-    delivered, failed = live_view.finished_orders(session, day)
+    delivered, failed = live_view.finished_orders(session, day, depot_id=depot_id)
     return LivePanel(
         day,
         after_id,
-        lateness.late_stops(session, day=day),
+        lateness.late_stops(session, day=day, depot_id=depot_id),
         proposals,
         done_order_ids=delivered,
         failed_order_ids=failed,

@@ -51,7 +51,8 @@ class NotificationRow:
     last_error: str | None
 
 
-def recent_notifications(session: Session) -> list[NotificationRow]:
+def recent_notifications(session: Session, *, depot_id: int | None = None) -> list[NotificationRow]:
+    """The latest notifications, of depot `depot_id`'s orders only unless it is None."""
     return [
         NotificationRow(
             notification_id=row.id,
@@ -64,13 +65,16 @@ def recent_notifications(session: Session) -> list[NotificationRow]:
             created_at=row.created_at,
             last_error=row.last_error,
         )
-        for row in notifications.list_notifications(session, limit=RECENT_NOTIFICATIONS)
+        for row in notifications.list_notifications(
+            session, depot_id=depot_id, limit=RECENT_NOTIFICATIONS
+        )
     ]
 
 
-def active_holds(session: Session) -> list[HoldRow]:
+def active_holds(session: Session, *, depot_id: int | None = None) -> list[HoldRow]:
+    """Holds not yet closed, on depot `depot_id`'s stock only unless it is None."""
     rows = []
-    for hold in holds.list_holds(session, status=HoldStatus.ACTIVE):
+    for hold in holds.list_holds(session, status=HoldStatus.ACTIVE, depot_id=depot_id):
         batch = stock.get_batch(session, hold.batch_id)
         rows.append(
             HoldRow(
@@ -86,9 +90,10 @@ def active_holds(session: Session) -> list[HoldRow]:
     return rows
 
 
-def fleet_status(session: Session, day: date) -> list[VehicleRow]:
+def fleet_status(session: Session, day: date, *, depot_id: int | None = None) -> list[VehicleRow]:
+    """Each vehicle (of depot `depot_id` only unless it is None) with its inspection of `day`."""
     rows = []
-    for vehicle in fleet.list_vehicles(session):
+    for vehicle in fleet.list_vehicles(session, depot_id=depot_id):
         latest = inspections.latest_inspection(session, vehicle.id, day)
         if latest is None:
             verdict = None

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Executable, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Executable, Select, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from infra.errors import FieldProblem
 from infra.models import (
@@ -48,6 +49,8 @@ OUTCOMES = (*SUCCESS, StopEventKind.FAILED)
 ETAS_EVENT = "etas"
 # Longer periods are refused: the frames are read whole into memory.
 MAX_PERIOD_DAYS = 366
+
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,27 +93,38 @@ def frame(session: Session, query: Executable, *, instants: tuple[str, ...] = ()
     return data
 
 
+def in_depot(
+    query: Query, depot: ColumnElement[Any] | InstrumentedAttribute[Any], depot_id: int | None
+) -> Query:
+    """The query's rows of depot `depot_id` only (None: of every depot). `depot` must be the
+    depot each row is grouped under, so that one depot's report is its group of the whole."""
+    return query if depot_id is None else query.where(depot == depot_id)
+
+
 def day_plan_ids(
-    session: Session, period: Period, *, as_first_published: bool = False
+    session: Session,
+    period: Period,
+    *,
+    as_first_published: bool = False,
+    depot_id: int | None = None,
 ) -> list[int]:
     """The plan each day and depot ran on: the published one, else the newest draft that is
-    not a proposed replan (the demo leaves its day a draft).
+    not a proposed replan (the demo leaves its day a draft); with `depot_id`, only the plans
+    made for that depot.
 
     `as_first_published` takes the day's plan as it was first published instead (the morning's
     promise, before replans superseded it), the yardstick of planned against driven.
     """
     first_published = (Plan.status == PlanStatus.SUPERSEDED) & Plan.base_plan_id.is_(None)
-    plans = frame(
-        session,
-        select(Plan.id, Plan.service_date, Plan.depot_id, Plan.status, Plan.base_plan_id).where(
-            Plan.service_date.between(period.first, period.last),
-            or_(
-                Plan.status == PlanStatus.PUBLISHED,
-                (Plan.status == PlanStatus.DRAFT) & Plan.base_plan_id.is_(None),
-                first_published if as_first_published else false(),
-            ),
+    query = select(Plan.id, Plan.service_date, Plan.depot_id, Plan.status, Plan.base_plan_id).where(
+        Plan.service_date.between(period.first, period.last),
+        or_(
+            Plan.status == PlanStatus.PUBLISHED,
+            (Plan.status == PlanStatus.DRAFT) & Plan.base_plan_id.is_(None),
+            first_published if as_first_published else false(),
         ),
     )
+    plans = frame(session, in_depot(query, Plan.depot_id, depot_id))
     if plans.empty:
         return []
     # Ranked lowest to highest; the day keeps its highest-ranked plan, the newest among equals.
@@ -122,7 +136,7 @@ def day_plan_ids(
     return [int(plan_id) for plan_id in chosen["id"]]
 
 
-def stop_events(session: Session, period: Period) -> pd.DataFrame:
+def stop_events(session: Session, period: Period, *, depot_id: int | None = None) -> pd.DataFrame:
     """Every stop event on a route of the period's plans, with the order's grouping."""
     route_depot = aliased(Depot)
     order_depot = aliased(Depot)
@@ -146,6 +160,7 @@ def stop_events(session: Session, period: Period) -> pd.DataFrame:
         .where(Plan.service_date.between(period.first, period.last))
         .order_by(StopEvent.occurred_at, StopEvent.id)
     )
+    query = in_depot(query, func.coalesce(Order.depot_id, Vehicle.depot_id), depot_id)
     return frame(session, query, instants=("occurred_at",))
 
 
@@ -156,7 +171,7 @@ def windows(session: Session, order_ids: list[int]) -> pd.DataFrame:
     return frame(session, query, instants=("starts_at", "ends_at"))
 
 
-def routes(session: Session, plan_ids: list[int]) -> pd.DataFrame:
+def routes(session: Session, plan_ids: list[int], *, depot_id: int | None = None) -> pd.DataFrame:
     """The routes of the day plans with their vehicle's capacity, the shift and the weight of
     the deliveries they carry out of the depot."""
     weight = (
@@ -198,6 +213,7 @@ def routes(session: Session, plan_ids: list[int]) -> pd.DataFrame:
         .outerjoin(stops, stops.c.route_id == Route.id)
         .where(Route.plan_id.in_(plan_ids))
     )
+    query = in_depot(query, func.coalesce(Vehicle.depot_id, Plan.depot_id), depot_id)
     return frame(
         session,
         query,
@@ -235,7 +251,7 @@ def eta_predictions(session: Session, period: Period) -> pd.DataFrame:
     return data
 
 
-def inspections(session: Session, period: Period) -> pd.DataFrame:
+def inspections(session: Session, period: Period, *, depot_id: int | None = None) -> pd.DataFrame:
     """The period's inspection logs that no later log corrects."""
     correcting = aliased(Inspection)
     query = (
@@ -254,10 +270,10 @@ def inspections(session: Session, period: Period) -> pd.DataFrame:
             ~select(correcting.id).where(correcting.corrects_id == Inspection.id).exists(),
         )
     )
-    return frame(session, query)
+    return frame(session, in_depot(query, Vehicle.depot_id, depot_id))
 
 
-def holds(session: Session, period: Period) -> pd.DataFrame:
+def holds(session: Session, period: Period, *, depot_id: int | None = None) -> pd.DataFrame:
     """Holds placed in the period, with how many orders each took out of planning."""
     affected = (
         select(OrderHold.hold_id, func.count(OrderHold.id).label("orders"))
@@ -277,6 +293,7 @@ def holds(session: Session, period: Period) -> pd.DataFrame:
         .outerjoin(affected, affected.c.hold_id == Hold.id)
         .where(Hold.placed_at >= period.starts_at(), Hold.placed_at < period.ends_at())
     )
+    query = in_depot(query, StockBatch.depot_id, depot_id)
     data = frame(session, query, instants=("placed_at",))
     data["day"] = data["placed_at"].dt.tz_convert(period.zone).dt.date
     data["courier"] = None
@@ -288,7 +305,7 @@ def feedback(session: Session, order_ids: list[int]) -> pd.DataFrame:
     return frame(session, query)
 
 
-def unserved(session: Session, plan_ids: list[int]) -> pd.DataFrame:
+def unserved(session: Session, plan_ids: list[int], *, depot_id: int | None = None) -> pd.DataFrame:
     query = (
         select(
             PlanUnserved.order_id,
@@ -301,6 +318,7 @@ def unserved(session: Session, plan_ids: list[int]) -> pd.DataFrame:
         .outerjoin(Depot, func.coalesce(Order.depot_id, Plan.depot_id) == Depot.id)
         .where(PlanUnserved.plan_id.in_(plan_ids))
     )
+    query = in_depot(query, func.coalesce(Order.depot_id, Plan.depot_id), depot_id)
     data = frame(session, query)
     data["courier"] = None
     return data

@@ -96,11 +96,18 @@ class KpiReport:
         }
 
 
-def compute(session: Session, period: Period, by: By, *, now: datetime | None = None) -> KpiReport:
-    """The report of the period; complaints are judged overdue at `now` (None: at the
-    period's end)."""
+def compute(
+    session: Session,
+    period: Period,
+    by: By,
+    *,
+    now: datetime | None = None,
+    depot_id: int | None = None,
+) -> KpiReport:
+    """The report of the period, of one depot's rows with `depot_id` (None: every depot's);
+    complaints are judged overdue at `now` (None: at the period's end)."""
     as_of = period.ends_at() if now is None else now
-    data = load(session, period, as_of=as_of)
+    data = load(session, period, as_of=as_of, depot_id=depot_id)
     totals = summary(data, None)
     return KpiReport(
         period=period,

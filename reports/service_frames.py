@@ -26,11 +26,14 @@ from infra.models import (
     StopEvent,
     Vehicle,
 )
-from reports.frames import OUTCOMES, Period, frame
+from reports.frames import OUTCOMES, Period, frame, in_depot
 
 
-def _by_order(order_id: InstrumentedAttribute[int], *columns: Any) -> Select[*tuple[Any, ...]]:
-    """The columns, with `depot` and `courier` of the order `order_id` points to."""
+def _by_order(
+    order_id: InstrumentedAttribute[int], *columns: Any, depot_id: int | None
+) -> Select[*tuple[Any, ...]]:
+    """The columns, with `depot` and `courier` of the order `order_id` points to; only the
+    rows of depot `depot_id` unless it is None."""
     last_visit = (
         select(StopEvent.order_id, func.max(StopEvent.id).label("event_id"))
         .where(StopEvent.kind.in_(OUTCOMES))
@@ -39,7 +42,7 @@ def _by_order(order_id: InstrumentedAttribute[int], *columns: Any) -> Select[*tu
     )
     order_depot = aliased(Depot)
     route_depot = aliased(Depot)
-    return (
+    query = (
         select(
             *columns,
             func.coalesce(order_depot.code, route_depot.code).label("depot"),
@@ -54,6 +57,7 @@ def _by_order(order_id: InstrumentedAttribute[int], *columns: Any) -> Select[*tu
         .outerjoin(route_depot, Vehicle.depot_id == route_depot.id)
         .outerjoin(Courier, Route.courier_id == Courier.id)
     )
+    return in_depot(query, func.coalesce(Order.depot_id, Vehicle.depot_id), depot_id)
 
 
 def _local_day(instants: pd.Series, period: Period) -> pd.Series:
@@ -61,7 +65,9 @@ def _local_day(instants: pd.Series, period: Period) -> pd.Series:
     return days
 
 
-def complaints(session: Session, period: Period, as_of: datetime) -> pd.DataFrame:
+def complaints(
+    session: Session, period: Period, as_of: datetime, *, depot_id: int | None = None
+) -> pd.DataFrame:
     """Complaints opened or closed in the period, with `opened` and `closed` (in the period),
     the days they were opened and closed on, and `overdue`: opened in the period and, at
     `as_of`, still open past their due time."""
@@ -72,6 +78,7 @@ def complaints(session: Session, period: Period, as_of: datetime) -> pd.DataFram
         Complaint.created_at,
         Complaint.closed_at,
         Complaint.due_at,
+        depot_id=depot_id,
     ).where(
         or_(
             Complaint.created_at.between(starts_at, ends_at),
@@ -88,7 +95,7 @@ def complaints(session: Session, period: Period, as_of: datetime) -> pd.DataFram
     return data
 
 
-def compensations(session: Session, period: Period) -> pd.DataFrame:
+def compensations(session: Session, period: Period, *, depot_id: int | None = None) -> pd.DataFrame:
     """Compensation issued in the period and not voided, on the day it was issued."""
     query = _by_order(
         Compensation.order_id,
@@ -97,6 +104,7 @@ def compensations(session: Session, period: Period) -> pd.DataFrame:
         Compensation.points,
         Compensation.amount_cents,
         Compensation.issued_at,
+        depot_id=depot_id,
     ).where(
         Compensation.status == CompensationStatus.ISSUED,
         Compensation.issued_at >= period.starts_at(),

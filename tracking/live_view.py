@@ -114,14 +114,18 @@ def couriers_on_day(
     return found
 
 
-def finished_orders(session: Session, day: date) -> tuple[list[int], list[int]]:
-    """The day's orders delivered (or picked up) and those whose attempt failed, by id."""
-    rows = session.execute(
-        select(Order.id, Order.status).where(
-            Order.service_date == day,
-            Order.status.in_((OrderStatus.DELIVERED, OrderStatus.FAILED)),
-        )
-    ).all()
+def finished_orders(
+    session: Session, day: date, *, depot_id: int | None = None
+) -> tuple[list[int], list[int]]:
+    """The day's orders (of depot `depot_id` only unless it is None) delivered (or picked up)
+    and those whose attempt failed, by id."""
+    query = select(Order.id, Order.status).where(
+        Order.service_date == day,
+        Order.status.in_((OrderStatus.DELIVERED, OrderStatus.FAILED)),
+    )
+    if depot_id is not None:
+        query = query.where(Order.depot_id == depot_id)
+    rows = session.execute(query).all()
     delivered = [order_id for order_id, status in rows if status is OrderStatus.DELIVERED]
     failed = [order_id for order_id, status in rows if status is OrderStatus.FAILED]
     return delivered, failed

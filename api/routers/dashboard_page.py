@@ -33,8 +33,10 @@ def dashboard_page(
     last = _day(request.query_params.get("to")) or now.astimezone(zone).date()
     first = _day(request.query_params.get("from")) or last
     period = Period.of(first, max(first, last), zone)
-    report = kpis.compute(session, period, by, now=now)
-    plan_ids = frames.day_plan_ids(session, Period(period.last, period.last, zone))
+    # A depot-scoped dispatcher's dashboard is their depot's, as GET /kpis is.
+    report = kpis.compute(session, period, by, now=now, depot_id=actor.depot_id)
+    last_day = Period(period.last, period.last, zone)
+    plan_ids = frames.day_plan_ids(session, last_day, depot_id=actor.depot_id)
     return templates.TemplateResponse(
         request,
         "dashboard.html.j2",

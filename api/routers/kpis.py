@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import DispatchActor
+from api.depot_scope import DepotFilter
 from api.deps import NowDep, SessionDep, SettingsDep
 from api.schemas.kpis import KpiReportOut
 from reports import export, kpis
@@ -26,16 +27,19 @@ def _report(
     settings: SettingsDep,
     now: NowDep,
     _actor: DispatchActor,
+    depot_id: DepotFilter,
     from_: Annotated[
         date | None, Query(alias="from", description="First day; default today")
     ] = None,
     to: Annotated[date | None, Query(description="Last day, included; default `from`")] = None,
     by: Annotated[kpis.By, Query(description="Group by day, depot or courier")] = kpis.By.DAY,
 ) -> kpis.KpiReport:
-    """The report the query asks for; dispatchers and admins only."""
+    """The report the query asks for, of one depot with `depot_id`; dispatchers and admins
+    only, a depot-scoped dispatcher of their depot."""
     zone = settings.operation.zone
     first = from_ or now.astimezone(zone).date()
-    return kpis.compute(session, Period.of(first, to or first, zone), by, now=now)
+    period = Period.of(first, to or first, zone)
+    return kpis.compute(session, period, by, now=now, depot_id=depot_id)
 
 
 ReportDep = Annotated[kpis.KpiReport, Depends(_report)]

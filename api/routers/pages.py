@@ -12,9 +12,11 @@ from fastapi.templating import Jinja2Templates
 
 from api import live_panel, page_panels
 from api.auth import TOKEN_COOKIE, Actor, RoleDenied, actor_of_token, issue_token
+from api.depot_scope import check_in_scope
 from api.deps import IdPath, NowDep, SessionDep, SettingsDep
 from api.errors import NotAuthenticated
 from dispatch import plan_geo, plans
+from dispatch.depot_scope import Kind
 from dispatch.plan_map import render_plan_map
 from infra import accounts
 from infra.models import Role
@@ -112,7 +114,9 @@ def dispatch_page(
         return RedirectResponse("/login", status_code=303)
     zone = settings.operation.zone
     service_day = day or now.astimezone(zone).date()
-    day_plans = plans.list_plans(session, service_date=service_day)
+    # A depot-scoped dispatcher's page is their depot's, as their lists in the API are.
+    depot_id = actor.depot_id
+    day_plans = plans.list_plans(session, service_date=service_day, depot_id=depot_id)
     selected = next((p for p in day_plans if p.id == plan_id), None)
     if selected is None and day_plans:
         selected = day_plans[0]
@@ -127,10 +131,10 @@ def dispatch_page(
             "plans": day_plans,
             "plan": selected,
             "unserved": unserved,
-            "holds": page_panels.active_holds(session),
-            "vehicles": page_panels.fleet_status(session, service_day),
-            "notifications": page_panels.recent_notifications(session),
-            "live": live_panel.live_panel(session, service_day),
+            "holds": page_panels.active_holds(session, depot_id=depot_id),
+            "vehicles": page_panels.fleet_status(session, service_day, depot_id=depot_id),
+            "notifications": page_panels.recent_notifications(session, depot_id=depot_id),
+            "live": live_panel.live_panel(session, service_day, depot_id=depot_id),
             "zone": zone,
         },
     )
@@ -140,8 +144,11 @@ def dispatch_page(
 def plan_map(
     plan_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
-    if _page_actor(request, session, settings, now) is None:
+    actor = _page_actor(request, session, settings, now)
+    if actor is None:
         return RedirectResponse("/login", status_code=303)
+    # Another depot's plan is a 404 to a depot-scoped dispatcher, as in GET /plans/{plan_id}.
+    check_in_scope(session, actor, Kind.PLAN, plan_id)
     plan = plans.get_plan(session, plan_id)
     view = plan_geo.plan_map_view(session, plan, zone=settings.operation.zone)
     page = render_plan_map(
