@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from xstatic.pkg import leaflet as xstatic_leaflet
 
+from api.admission import DatabaseAdmission
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.routers import (
     accounts,
@@ -195,6 +196,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     for module in (tracking, track_page, complaints, redelivery, compensation):
         app.include_router(module.router)
     live.install(app, session_factory, settings)
+    # Inside the request timing and id (metrics), so a request refused as busy has both.
+    app.add_middleware(DatabaseAdmission, settings=settings)
     metrics.install(app)
     app.mount(pages.LEAFLET_URL, StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
     app.mount(

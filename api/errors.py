@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infra.errors import (
@@ -183,6 +184,20 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    # Every connection stayed taken for database.pool_timeout_s (admission keeps requests
+    # from waiting for one, so this is work outside requests holding them): busy, not broken.
+    log.warning("no database connection for %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        status=503,
+        code="database_busy",
+        title="The database is busy",
+        detail="no database connection came free in time; retry the request shortly",
+        instance=request.url.path,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     # This handler answers outside the request id middleware: the id is added here, so that
@@ -205,4 +220,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotAuthenticated, _on_not_authenticated)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
     app.add_exception_handler(Exception, _on_unexpected)

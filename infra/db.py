@@ -28,12 +28,22 @@ def make_engine(settings: Settings, *, foreign_keys: bool = True) -> Engine:
     On SQLite, `foreign_keys=False` leaves foreign-key enforcement off, as Alembic's batch mode
     needs while it copies tables; the application always runs with it on.
     """
-    url = settings.database.url
+    database = settings.database
+    pool: dict[str, Any] = {
+        "pool_size": database.pool_size,
+        "max_overflow": database.max_overflow,
+        "pool_timeout": database.pool_timeout_s,
+    }
+    url = database.url
     if not is_sqlite(url):
-        return create_engine(url, echo=settings.database.echo, pool_pre_ping=True)
+        return create_engine(url, echo=database.echo, pool_pre_ping=True, **pool)
+    if make_url(url).database in (None, "", ":memory:"):
+        # An in-memory database lives in one connection: SQLAlchemy keeps it in a pool of one.
+        pool = {}
     engine = create_engine(
         url,
-        echo=settings.database.echo,
+        echo=database.echo,
+        **pool,
         # Requests run in a thread pool; each connection is used by one thread at a time. A
         # writer waits this long (seconds) for another to commit before giving up.
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},

@@ -42,6 +42,15 @@ class DatabaseSettings(BaseModel):
     # A file in the working directory: the embedded mode needs no server.
     url: str = "sqlite:///sameday.sqlite3"
     echo: bool = False
+    # Connections one process keeps open, and how many more it may open at a peak. Requests
+    # are admitted to the database no more at once than both together leave after the
+    # background work's (api.admission), so none waits for a connection.
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=200)
+    # How long an admitted request may wait for a connection before it is a 503.
+    pool_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # How long a request waits for admission (a busy server) before it is a 503 server_busy.
+    admission_wait_s: float = Field(default=10.0, gt=0, le=300)
 
 
 class SecuritySettings(BaseModel):
