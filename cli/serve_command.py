@@ -8,6 +8,7 @@ import typer
 import uvicorn
 
 from api.app import create_app, freeze_startup_heap
+from cli.api_processes import serve_processes
 from infra.db import is_sqlite, make_engine
 from infra.migrate import SchemaOutOfDate, ensure_schema_current
 from infra.settings import Settings
@@ -38,14 +39,7 @@ def serve(
         engine.dispose()
     if workers > 1:
         # Each process builds its app from the environment (api.app:make_app).
-        uvicorn.run(
-            "api.app:make_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=None,
-        )
+        serve_processes(host, port, workers)
         return
     app = create_app(settings)
     freeze_startup_heap()
