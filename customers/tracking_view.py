@@ -27,6 +27,7 @@ from infra.settings import TrackingSettings
 from orders import timeline
 from tracking import etas as tracking_etas
 from tracking import pings as tracking_pings
+from tracking import public_etas
 from tracking.stop_events import StopProgress, progress_of
 from tracking.stop_states import StopState, is_done
 
@@ -202,10 +203,7 @@ def _eta_window(
     settings: TrackingSettings,
     view: TrackingView,
 ) -> tuple[datetime | None, datetime | None, bool]:
-    projected = tracking_etas.route_etas(
-        session, route.id, as_courier=None, now=now, settings=settings
-    )
-    mine = next((s.eta for s in projected.stops if s.stop.id == stop.id), None)
+    mine = _projection(session, route.id, now, settings).get(stop.id)
     if mine is None:
         return None, None, False
     margin = timedelta(seconds=settings.eta_margin_s)
@@ -215,6 +213,26 @@ def _eta_window(
         if clipped[0] <= clipped[1]:
             start, end = clipped
     return start, end, mine.projected_late
+
+
+def _projection(
+    session: Session, route_id: int, now: datetime, settings: TrackingSettings
+) -> public_etas.RouteProjection:
+    """The route's ETAs, shared by every customer of the route for a few seconds."""
+    cache = public_etas.cache_of(session)
+    if cache is not None and (kept := cache.get(route_id, now)) is not None:
+        return kept
+    version = cache.version(route_id) if cache is not None else 0
+    projected = tracking_etas.route_etas(
+        session, route_id, as_courier=None, now=now, settings=settings
+    )
+    projection = {
+        s.stop.id: public_etas.StopEta(s.eta.arrival_at, s.eta.projected_late)
+        for s in projected.stops
+    }
+    if cache is not None:
+        cache.put(route_id, now, projection, version=version)
+    return projection
 
 
 def _position_if_heading_here(

@@ -14,6 +14,8 @@ from infra.models import LiveEvent
 
 # Set on a session whose transaction recorded live events, so its commit wakes the streams.
 _RECORDED = "sameday_live_events_recorded"
+# The routes the transaction's events are about, for `routes_changed_after_commit`.
+_ROUTES = "sameday_live_events_routes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ def record(
     )
     session.add(event_row)
     session.info[_RECORDED] = True
+    if route_id is not None:
+        session.info.setdefault(_ROUTES, set()).add(route_id)
     return event_row
 
 
@@ -115,3 +119,22 @@ def ring_after_commit(sessions: sessionmaker[Session], ring: Callable[[], None])
     def _rolled_back(session: Session, previous: SessionTransaction) -> None:
         if previous.parent is None:
             session.info.pop(_RECORDED, None)
+
+
+def routes_changed_after_commit(
+    sessions: sessionmaker[Session], changed: Callable[[set[int]], None]
+) -> None:
+    """Calls `changed` with the routes whose live events a commit of a session from
+    `sessions` recorded: a courier moved, a stop was done, a route left or came back."""
+
+    @event.listens_for(sessions, "after_commit")
+    def _committed(session: Session) -> None:
+        if not session.in_nested_transaction():
+            routes = session.info.pop(_ROUTES, None)
+            if routes:
+                changed(routes)
+
+    @event.listens_for(sessions, "after_soft_rollback")
+    def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+        if previous.parent is None:
+            session.info.pop(_ROUTES, None)

@@ -1,0 +1,111 @@
+"""The tracking page's ETAs kept per route for a few seconds, forgotten when the route moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from customers import tracking_view
+from infra.db import make_session_factory
+from infra.settings import TrackingSettings
+from tests.conftest import CommittedDatabase
+from tests.tracking.routes import DEPOT, START, make_tracked_route
+from tracking import etas, public_etas
+from tracking.pings import PingIn, record_pings
+from tracking.plausibility import Limits
+
+NOW = START + timedelta(minutes=5)
+AT_NINE = public_etas.StopEta(START, False)
+
+
+def test_a_projection_is_kept_for_the_rest_of_its_slice_of_the_clock():
+    cache = public_etas.PublicEtas(slice_s=5)
+    at = START + timedelta(seconds=1)
+    cache.put(7, at, {1: AT_NINE}, version=cache.version(7))
+
+    assert cache.get(7, at + timedelta(seconds=3)) == {1: AT_NINE}
+    assert cache.get(7, at + timedelta(seconds=4)) is None  # the next slice
+    assert cache.get(8, at) is None
+
+
+def test_a_forgotten_route_is_projected_again_and_a_projection_older_than_a_forget_not_kept():
+    cache = public_etas.PublicEtas()
+    cache.put(7, NOW, {1: AT_NINE}, version=cache.version(7))
+    read_before = cache.version(7)
+    cache.forget([7])
+
+    assert cache.get(7, NOW) is None
+    cache.put(7, NOW, {1: AT_NINE}, version=read_before)
+    assert cache.get(7, NOW) is None
+    cache.put(7, NOW, {1: AT_NINE}, version=cache.version(7))
+    assert cache.get(7, NOW) == {1: AT_NINE}
+
+
+def test_the_least_recently_used_route_goes_first():
+    cache = public_etas.PublicEtas(max_routes=2)
+    for route_id in (1, 2):
+        cache.put(route_id, NOW, {route_id: AT_NINE}, version=0)
+    assert cache.get(1, NOW) is not None
+    cache.put(3, NOW, {3: AT_NINE}, version=0)
+
+    assert cache.get(2, NOW) is None
+    assert cache.get(1, NOW) is not None
+    assert cache.get(3, NOW) is not None
+
+
+@pytest.mark.slow
+def test_customers_of_a_route_share_its_projection_until_its_courier_moves(
+    committed_db: CommittedDatabase, monkeypatch: pytest.MonkeyPatch
+):
+    settings = TrackingSettings()
+    with committed_db.sessions() as session, session.begin():
+        setup = make_tracked_route(session, stops=3)
+    codes = [o.tracking_code for o in setup.orders]
+    # Sessions of a factory of their own: the cache's commit hook is not left on the shared one.
+    sessions = public_etas_factory(committed_db)
+    projections = []
+    real_route_etas = etas.route_etas
+
+    def counted(session: Session, route_id: int, **kwargs: Any) -> etas.RouteEtas:
+        projections.append(route_id)
+        return real_route_etas(session, route_id, **kwargs)
+
+    monkeypatch.setattr(etas, "route_etas", counted)
+
+    def views() -> list[tracking_view.TrackingView]:
+        with sessions() as session, session.begin():
+            return [
+                tracking_view.tracking_view(session, c, now=NOW, settings=settings) for c in codes
+            ]
+
+    first = views()
+    again = views()
+    assert projections == [setup.route.id]
+    assert [v.eta_from for v in again] == [v.eta_from for v in first]
+    assert all(v.eta_from is not None for v in first)
+
+    with sessions() as session, session.begin():
+        ping = PingIn(device_at=NOW, lat=DEPOT[0] + 0.005, lng=DEPOT[1])
+        record_pings(
+            session,
+            setup.courier.id,
+            [ping],
+            now=NOW,
+            limits=Limits.of(settings),
+            eta_settings=settings,
+        )
+    projections.clear()
+    moved = views()
+
+    # The courier's ping (a live event of the route) made the next reader project again.
+    assert setup.route.id in projections
+    assert moved[0].eta_from is not None
+
+
+def public_etas_factory(committed_db: CommittedDatabase) -> sessionmaker[Session]:
+    sessions = make_session_factory(committed_db.engine)
+    public_etas.install(sessions, public_etas.PublicEtas())
+    return sessions

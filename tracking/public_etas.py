@@ -1,0 +1,98 @@
+"""The ETAs the public tracking page shows, kept a few seconds per route.
+
+Projecting a route's ETAs reads all its stops, their progress, their orders and the courier's
+position: far more than the rest of a tracking page, and every customer of the route asks for
+the same projection. A projection is kept for the rest of its `SLICE_S` slice of the clock,
+until a commit of this process records a live event of the route (a ping that moved its
+courier, a stop done, a departure), which forgets it. A change committed by another process
+shows at the next slice at the latest; the page shows a window of ETA +- `eta_margin_s`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from infra import live_events
+
+SLICE_S = 5.0
+MAX_ROUTES = 4096
+_CACHE = "sameday_public_etas"
+
+
+@dataclass(frozen=True, slots=True)
+class StopEta:
+    arrival_at: datetime
+    projected_late: bool
+
+
+# Stop id -> its ETA, for the remaining stops of a route.
+RouteProjection = dict[int, StopEta]
+
+
+class PublicEtas:
+    """Route projections of the current clock slice, the least recently used dropped first."""
+
+    def __init__(self, *, slice_s: float = SLICE_S, max_routes: int = MAX_ROUTES) -> None:
+        self._slice_s = slice_s
+        self._max_routes = max_routes
+        self._kept: OrderedDict[int, tuple[int, RouteProjection]] = OrderedDict()
+        # How often each route was forgotten: a projection computed from what was read
+        # before a forget is not kept after it.
+        self._forgets: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def _slice(self, now: datetime) -> int:
+        return int(now.timestamp() // self._slice_s)
+
+    def version(self, route_id: int) -> int:
+        """Read before projecting, handed to `put`."""
+        with self._lock:
+            return self._forgets.get(route_id, 0)
+
+    def get(self, route_id: int, now: datetime) -> RouteProjection | None:
+        with self._lock:
+            kept = self._kept.get(route_id)
+            if kept is None or kept[0] != self._slice(now):
+                return None
+            self._kept.move_to_end(route_id)
+            return kept[1]
+
+    def put(
+        self, route_id: int, now: datetime, projection: RouteProjection, *, version: int
+    ) -> None:
+        with self._lock:
+            if self._forgets.get(route_id, 0) != version:
+                return  # the route changed while it was projected
+            self._kept[route_id] = (self._slice(now), projection)
+            self._kept.move_to_end(route_id)
+            while len(self._kept) > self._max_routes:
+                self._kept.popitem(last=False)
+
+    def forget(self, route_ids: Iterable[int]) -> None:
+        with self._lock:
+            if len(self._forgets) > 4 * self._max_routes:
+                # Kept projections were made under the counts cleared here: drop them too.
+                self._forgets.clear()
+                self._kept.clear()
+            for route_id in route_ids:
+                self._kept.pop(route_id, None)
+                self._forgets[route_id] = self._forgets.get(route_id, 0) + 1
+
+
+def install(sessions: sessionmaker[Session], cache: PublicEtas) -> None:
+    """Gives the sessions of `sessions` the cache, forgetting a route's projection when one
+    of them commits a live event of the route."""
+    sessions.configure(info={**sessions.kw.get("info", {}), _CACHE: cache})
+    live_events.routes_changed_after_commit(sessions, cache.forget)
+
+
+def cache_of(session: Session) -> PublicEtas | None:
+    """The cache of the session's factory (None where none was installed: no caching)."""
+    cache: PublicEtas | None = session.info.get(_CACHE)
+    return cache
