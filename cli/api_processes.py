@@ -28,6 +28,8 @@ BACKLOG = 2048
 # How long the processes get to finish their requests after a stop, before they are killed.
 STOP_TIMEOUT_S = 25.0
 WATCH_INTERVAL_S = 0.5
+# The exit code of a uvicorn process whose app failed to start.
+STARTUP_FAILURE = 3
 
 
 def bind_shared(host: str, port: int) -> socket.socket:
@@ -67,16 +69,25 @@ def serve_processes(host: str, port: int, workers: int) -> None:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     processes = [start() for _ in range(workers)]
     log.info("serving on http://%s:%d with %d API processes", host, port, workers)
+    failed = False
     try:
         while not stopping.wait(WATCH_INTERVAL_S):
             for k, process in enumerate(processes):
-                if not process.is_alive():
-                    log.warning(
-                        "API process %s exited (code %s); starting another",
-                        process.pid,
-                        process.exitcode,
-                    )
-                    processes[k] = start()
+                if process.is_alive():
+                    continue
+                if process.exitcode == STARTUP_FAILURE:
+                    # Its app did not start (the schema out of date, a setting refused):
+                    # another would fail the same way.
+                    log.error("an API process could not start; stopping the others")
+                    failed = True
+                    stopping.set()
+                    break
+                log.warning(
+                    "API process %s exited (code %s); starting another",
+                    process.pid,
+                    process.exitcode,
+                )
+                processes[k] = start()
     finally:
         for process in processes:
             # One SIGTERM each: uvicorn finishes the open requests, then exits. (After a
@@ -93,3 +104,5 @@ def serve_processes(host: str, port: int, workers: int) -> None:
         held.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if failed:
+        raise SystemExit(STARTUP_FAILURE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from infra.models.append_only import insert_only
@@ -23,6 +23,9 @@ class LiveEvent(Base):
     """
 
     __tablename__ = "live_event"
+    # A route's latest event of a kind (the last ETAs, after every ping of a departed route)
+    # is found at once, however many positions the route has logged.
+    __table_args__ = (Index("ix_live_event_route_id_kind_id", "route_id", "kind", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # "position", "stop_event", "late", "eta", "replan_proposed", "replan_applied", ...
