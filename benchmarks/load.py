@@ -56,6 +56,7 @@ from benchmarks.provenance import RESULTS_DIR, machine, shown, stamp, write_csv
 from benchmarks.replan import percentile
 
 BATCH_POINTS = 50
+NAN = float("nan")
 WARM_UP_S = 2.0
 REGRESSION = 1.2
 # Requests per second at full rate (PostgreSQL); the SQLite profile runs at a third.
@@ -357,6 +358,9 @@ async def _with_streams(
 
 
 def _row(profile: str, scenario: str, name: str, rate: float, s: Samples) -> Row:
+    if not s.latencies_ms:
+        # Nothing arrived (no event reached a page): a row of its own, not a crash.
+        return Row(profile, scenario, name, round(rate, 1), 0, NAN, NAN, NAN, 0.0)
     return Row(
         profile,
         scenario,

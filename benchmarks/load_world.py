@@ -139,6 +139,8 @@ class served:
             "SAMEDAY_DATABASE_URL": self._profile.database_url,
             "SAMEDAY_SECURITY_SECRET_KEY": secrets.token_urlsafe(32),
             "SAMEDAY_LOG_LEVEL": "WARNING",
+            # The demo day's time zone: "today" is the seeded day for the server too.
+            "SAMEDAY_OPERATION_TIMEZONE": DEMO_TIMEZONE,
         }
         if self._profile.redis_url is not None:
             env |= {
@@ -229,7 +231,7 @@ def publish_and_depart(world: World, plan_id: int) -> int:
         now = datetime.now(UTC)
         for token in world.courier_tokens:
             headers = {"Authorization": f"Bearer {token}"}
-            day = http.get("/courier/me/day", headers=headers)
+            day = http.get("/courier/me/day", params={"day": world.day}, headers=headers)
             day.raise_for_status()
             route = day.json()["route"]
             if route is None:
@@ -247,4 +249,6 @@ def publish_and_depart(world: World, plan_id: int) -> int:
             ).raise_for_status()
             http.post(f"/routes/{route['route_id']}/depart", headers=headers).raise_for_status()
             departed += 1
+    if departed == 0:
+        raise RuntimeError("no courier has a route in the published plan: nothing to move")
     return departed
