@@ -92,15 +92,7 @@ def record_pings(
             candidates[ping.device_at] = index
     if not candidates:
         return result
-    stored = list(
-        session.scalars(
-            select(PositionPing).where(
-                PositionPing.courier_id == courier_id,
-                PositionPing.device_at >= min(candidates) - NEIGHBOUR_SPAN,
-                PositionPing.device_at <= max(candidates) + NEIGHBOUR_SPAN,
-            )
-        )
-    )
+    stored = _stored_around(session, courier_id, min(candidates), max(candidates))
     stored_times = {p.device_at for p in stored}
     timeline = Timeline([_fix(p) for p in stored])
     for device_at in sorted(candidates):
@@ -203,6 +195,30 @@ def latest_position(session: Session, courier_id: int) -> LatestPosition | None:
     # Unless a later ping was cached meanwhile: the cache never goes back in time.
     cache.store(found)
     return found
+
+
+def _stored_around(
+    session: Session, courier_id: int, first: datetime, last: datetime
+) -> list[PositionPing]:
+    """The courier's stored pings from `first` to `last` and the nearest one on either side
+    (within NEIGHBOUR_SPAN): every neighbour a batch's pings can have. Loading the whole span
+    instead cost each ping a courier's whole day of pings by the evening."""
+    of_courier = PositionPing.courier_id == courier_id
+    at = PositionPing.device_at
+    within = session.scalars(select(PositionPing).where(of_courier, at >= first, at <= last))
+    before = session.scalars(
+        select(PositionPing)
+        .where(of_courier, at < first, at >= first - NEIGHBOUR_SPAN)
+        .order_by(at.desc())
+        .limit(1)
+    ).first()
+    after = session.scalars(
+        select(PositionPing)
+        .where(of_courier, at > last, at <= last + NEIGHBOUR_SPAN)
+        .order_by(at)
+        .limit(1)
+    ).first()
+    return [p for p in (before, *within, after) if p is not None]
 
 
 def latest_ping(session: Session, courier_id: int) -> PositionPing | None:
