@@ -17,7 +17,7 @@ import math
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import problem_response
+from api.errors import retry_later
 from infra.settings import Settings
 
 # Connections kept for work outside requests: the live streams' reader, the notification
@@ -69,12 +69,11 @@ class DatabaseAdmission:
             release()
 
     async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            status=503,
+        response = retry_later(
             code="server_busy",
             title="The server is busy",
             detail=f"no request could start within {self._wait_s:g} s; retry shortly",
             instance=scope.get("path"),
-            headers={"Retry-After": str(math.ceil(self._wait_s))},
+            retry_after_s=math.ceil(self._wait_s),
         )
         await response(scope, receive, send)

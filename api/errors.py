@@ -165,6 +165,21 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def retry_later(
+    *, code: str, title: str, detail: str, instance: str | None, retry_after_s: int
+) -> JSONResponse:
+    """A 503 the client may send again unchanged (the same idempotency key or event id)
+    after Retry-After."""
+    return problem_response(
+        status=503,
+        code=code,
+        title=title,
+        detail=detail,
+        instance=instance,
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     # The server is down, restarting, recovering or dropped the connection: the pool replaces
@@ -174,13 +189,12 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
         raise exc  # to the handler of unexpected errors
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-    return problem_response(
-        status=503,
+    return retry_later(
         code="database_unavailable",
         title="The database is unavailable",
         detail="the database did not answer; retry the request shortly",
         instance=request.url.path,
-        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        retry_after_s=DATABASE_RETRY_AFTER_S,
     )
 
 
@@ -188,13 +202,12 @@ async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     # Every connection stayed taken for database.pool_timeout_s (admission keeps requests
     # from waiting for one, so this is work outside requests holding them): busy, not broken.
     log.warning("no database connection for %s %s: %s", request.method, request.url.path, exc)
-    return problem_response(
-        status=503,
+    return retry_later(
         code="database_busy",
         title="The database is busy",
         detail="no database connection came free in time; retry the request shortly",
         instance=request.url.path,
-        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        retry_after_s=DATABASE_RETRY_AFTER_S,
     )
 
 
