@@ -116,7 +116,7 @@ def main() -> int:
     parser.add_argument(
         "--scale", type=float, help="rates and streams times this; default 1, on SQLite 1/3"
     )
-    parser.add_argument("--check", action="store_true", help="fail on a regression over 20 %")
+    parser.add_argument("--check", action="store_true", help="fail on a regression over 20 %%")
     args = parser.parse_args()
     console = Console(width=130)
     scenarios = args.scenarios.split(",")
