@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload
 
 from customers import case_summaries
 from customers.errors import FeedbackAlreadyGiven, FeedbackNotOpen, TrackingCodeUnknown
@@ -94,7 +94,16 @@ def find_order(session: Session, code: str) -> Order:
     """
     well_formed = is_well_formed(code)
     probe = code if well_formed else _NO_ORDER_HAS_THIS_CODE
-    order = session.scalars(select(Order).where(Order.tracking_code == probe)).first()
+    order = (
+        session.scalars(
+            select(Order)
+            .where(Order.tracking_code == probe)
+            # Windows in the same query; parcels and lines only for a caller that reads them.
+            .options(joinedload(Order.windows), lazyload(Order.parcels), lazyload(Order.lines))
+        )
+        .unique()
+        .first()
+    )
     if order is None or not well_formed:
         raise TrackingCodeUnknown()
     return order
@@ -107,27 +116,40 @@ def tracking_view(
     heads for this stop), proof summary and feedback state. Raises TrackingCodeUnknown."""
     order = find_order(session, code)
     windows = sorted((w.starts_at, w.ends_at) for w in order.windows)
-    feedback = session.scalars(select(Feedback).where(Feedback.order_id == order.id)).first()
+    entries = timeline.timeline_of(session, order.id, customer_view=True)
+    # Feedback, complaints and compensation each put an entry on the customer's timeline:
+    # an order without such an entry (nearly all of them) needs no query for them.
+    kinds = {entry.kind for entry in entries}
+    feedback = None
+    if timeline.FEEDBACK in kinds:
+        feedback = session.scalars(select(Feedback).where(Feedback.order_id == order.id)).first()
     view = TrackingView(
         tracking_code=order.tracking_code,
         status=order.status,
         service_date=order.service_date.isoformat(),
         timeline=[
             Milestone(entry.kind, entry.at, entry.payload.get("reason"), entry.payload)
-            for entry in timeline.timeline_of(session, order.id, customer_view=True)
+            for entry in entries
         ],
         promised_from=windows[0][0] if windows else None,
         promised_until=windows[-1][1] if windows else None,
         feedback_open=order.status is OrderStatus.DELIVERED and feedback is None,
         feedback_rating=feedback.rating if feedback else None,
-        complaints=case_summaries.complaints_of(session, order.id),
-        compensations=case_summaries.compensations_of(session, order.id),
+        complaints=case_summaries.complaints_of(session, order.id)
+        if timeline.COMPLAINT_OPENED in kinds
+        else [],
+        compensations=case_summaries.compensations_of(session, order.id)
+        if timeline.COMPENSATION_ISSUED in kinds
+        else [],
     )
     stop = _current_stop(session, order.id)
     if stop is None:
         return view
     route = stop.route
-    progress = progress_of(session, [s.id for s in route.stops])
+    # The stop before this one matters only while the route is on the road: its courier's
+    # position is shown once that stop is done.
+    previous = _previous_stop_id(session, stop) if route.status is RouteStatus.DEPARTED else None
+    progress = progress_of(session, [stop.id] if previous is None else [previous, stop.id])
     mine = progress[stop.id]
     final = mine.final_event
     proof = None
@@ -147,7 +169,9 @@ def tracking_view(
         eta_from=eta_from,
         eta_until=eta_until,
         running_late=late,
-        courier_position=_position_if_heading_here(session, route, stop, progress, settings),
+        courier_position=_position_if_heading_here(
+            session, route, mine, progress.get(previous) if previous else None, settings
+        ),
     )
 
 
@@ -184,9 +208,19 @@ def _current_stop(session: Session, order_id: int) -> Stop | None:
         .join(Route, Stop.route_id == Route.id)
         .join(Plan, Route.plan_id == Plan.id)
         .where(Stop.order_id == order_id, Plan.status == PlanStatus.PUBLISHED)
+        .options(contains_eager(Stop.route))
         .order_by(Stop.id.desc())
         .limit(1)
     ).first()
+
+
+def _previous_stop_id(session: Session, stop: Stop) -> int | None:
+    return session.scalar(
+        select(Stop.id)
+        .where(Stop.route_id == stop.route_id, Stop.sequence < stop.sequence)
+        .order_by(Stop.sequence.desc())
+        .limit(1)
+    )
 
 
 def _first_name(name: str | None) -> str | None:
@@ -238,19 +272,18 @@ def _projection(
 def _position_if_heading_here(
     session: Session,
     route: Route,
-    stop: Stop,
-    progress: dict[int, StopProgress],
+    mine: StopProgress,
+    previous: StopProgress | None,
     settings: TrackingSettings,
 ) -> ApproximatePosition | None:
-    """Only while the previous stop is done (or the route just left) and this one is not."""
+    """Only while the previous stop (`None`: this is the first) is done, or the route just
+    left, and this one is not."""
     if route.status is not RouteStatus.DEPARTED or route.departed_at is None:
         return None
-    if progress[stop.id].state is not StopState.PENDING or route.courier_id is None:
+    if mine.state is not StopState.PENDING or route.courier_id is None:
         return None
     since = route.departed_at
-    earlier = [s for s in route.stops if s.sequence < stop.sequence]
-    if earlier:
-        previous = progress[earlier[-1].id]
+    if previous is not None:
         if previous.done_at is None:
             return None
         since = max(since, previous.done_at)

@@ -81,6 +81,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def add_session_info(sessions: sessionmaker[Session], key: str, value: object) -> None:
+    """Puts `value` in the `info` of every session `sessions` makes from now on, beside what
+    others put there: `configure(info=...)` alone replaces the whole dict."""
+    sessions.configure(info={**sessions.kw.get("info", {}), key: value})
+
+
 def ping(session: Session) -> None:
     """Raises if the database does not answer a trivial query."""
     session.execute(text("SELECT 1"))

@@ -14,7 +14,7 @@ from infra.models import LiveEvent
 
 # Set on a session whose transaction recorded live events, so its commit wakes the streams.
 _RECORDED = "sameday_live_events_recorded"
-# The routes the transaction's events are about, for `routes_changed_after_commit`.
+# (route, kind) of the transaction's events, for `routes_changed_after_commit`.
 _ROUTES = "sameday_live_events_routes"
 
 
@@ -58,7 +58,7 @@ def record(
     session.add(event_row)
     session.info[_RECORDED] = True
     if route_id is not None:
-        session.info.setdefault(_ROUTES, set()).add(route_id)
+        session.info.setdefault(_ROUTES, set()).add((route_id, kind))
     return event_row
 
 
@@ -122,15 +122,20 @@ def ring_after_commit(sessions: sessionmaker[Session], ring: Callable[[], None])
 
 
 def routes_changed_after_commit(
-    sessions: sessionmaker[Session], changed: Callable[[set[int]], None]
+    sessions: sessionmaker[Session],
+    changed: Callable[[set[int]], None],
+    *,
+    ignoring: frozenset[str] = frozenset(),
 ) -> None:
     """Calls `changed` with the routes whose live events a commit of a session from
-    `sessions` recorded: a courier moved, a stop was done, a route left or came back."""
+    `sessions` recorded (a courier moved, a stop was done, a route left or came back), leaving
+    out events of the kinds in `ignoring`."""
 
     @event.listens_for(sessions, "after_commit")
     def _committed(session: Session) -> None:
         if not session.in_nested_transaction():
-            routes = session.info.pop(_ROUTES, None)
+            recorded = session.info.pop(_ROUTES, None) or set()
+            routes = {route_id for route_id, kind in recorded if kind not in ignoring}
             if routes:
                 changed(routes)
 

@@ -21,6 +21,8 @@ import redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from infra.db import add_session_info
+
 log = logging.getLogger(__name__)
 
 # A courier not heard of for a day has no cached position: the database answers.
@@ -154,7 +156,7 @@ def install(sessions: sessionmaker[Session], cache: PositionCache) -> None:
     """Gives the sessions of `sessions` the cache to read, and writes the positions a
     transaction stored once it commits (never before: a reader would see a position the
     database does not hold yet, or never will)."""
-    sessions.configure(info={**sessions.kw.get("info", {}), _CACHE: cache})
+    add_session_info(sessions, _CACHE, cache)
 
     @event.listens_for(sessions, "after_commit")
     def _committed(session: Session) -> None:

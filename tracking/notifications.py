@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from infra.db import add_session_info
 from infra.models import DeliveryStatus, NotificationOutbox, Order
 from infra.settings import NotificationSettings
 
@@ -65,7 +66,7 @@ _ROUNDING = timedelta(minutes=15)
 
 def enable_shop_copies(sessions: sessionmaker[Session], settings: NotificationSettings) -> None:
     """Makes the sessions of `sessions` queue shop copies when a webhook URL is configured."""
-    sessions.configure(info={SHOP_COPY_INFO_KEY: bool(settings.webhook_url)})
+    add_session_info(sessions, SHOP_COPY_INFO_KEY, bool(settings.webhook_url))
 
 
 def notify_customer(

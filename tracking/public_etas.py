@@ -2,10 +2,13 @@
 
 Projecting a route's ETAs reads all its stops, their progress, their orders and the courier's
 position: far more than the rest of a tracking page, and every customer of the route asks for
-the same projection. A projection is kept for the rest of its `SLICE_S` slice of the clock,
-until a commit of this process records a live event of the route (a ping that moved its
-courier, a stop done, a departure), which forgets it. A change committed by another process
-shows at the next slice at the latest; the page shows a window of ETA +- `eta_margin_s`.
+the same projection. A projection is kept for the rest of its `SLICE_S` slice of the clock.
+A commit of this process that records a step of the route (a stop done, a departure, the
+route finished) forgets it at once. The courier's movement (a position, the ETA and lateness
+updates it causes) does not: with pings every few seconds the projection would be made again
+for nearly every reader, and the page shows a window of ETA +- `eta_margin_s`, which a few
+seconds of driving hardly move. Those, and steps committed by another process, show at the
+next slice at the latest.
 """
 
 from __future__ import annotations
@@ -19,8 +22,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra import live_events
+from infra.db import add_session_info
+from tracking import lateness, live_feed
 
 SLICE_S = 5.0
+# Live events of a moving courier: the projection waits for its slice to end (see above).
+MOVEMENT = frozenset({live_feed.POSITION, lateness.ETAS, lateness.LATE, lateness.LATE_CLEARED})
 MAX_ROUTES = 4096
 _CACHE = "sameday_public_etas"
 
@@ -87,9 +94,9 @@ class PublicEtas:
 
 def install(sessions: sessionmaker[Session], cache: PublicEtas) -> None:
     """Gives the sessions of `sessions` the cache, forgetting a route's projection when one
-    of them commits a live event of the route."""
-    sessions.configure(info={**sessions.kw.get("info", {}), _CACHE: cache})
-    live_events.routes_changed_after_commit(sessions, cache.forget)
+    of them commits a live event of the route other than its courier's movement."""
+    add_session_info(sessions, _CACHE, cache)
+    live_events.routes_changed_after_commit(sessions, cache.forget, ignoring=MOVEMENT)
 
 
 def cache_of(session: Session) -> PublicEtas | None:

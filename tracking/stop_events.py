@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -240,11 +240,18 @@ def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProg
         origin_of[row.id] = row.origin_stop_id or row.id
     by_origin: dict[int, list[StopEvent]] = defaultdict(list)
     if origin_of:
+        origins = set(origin_of.values())
         origin = func.coalesce(Stop.origin_stop_id, Stop.id)
+        # The rows of each visit, said so that the indexes on stop.id and stop.origin_stop_id
+        # find them: a condition on `origin` itself read every stop event of the database.
+        of_visits = or_(
+            and_(Stop.origin_stop_id.is_(None), Stop.id.in_(origins)),
+            Stop.origin_stop_id.in_(origins),
+        )
         found = session.execute(
             select(StopEvent, origin.label("origin"))
             .join(Stop, StopEvent.stop_id == Stop.id)
-            .where(origin.in_(set(origin_of.values())))
+            .where(of_visits)
             .order_by(StopEvent.id)
         )
         for event, event_origin in found:

@@ -1,12 +1,15 @@
 from datetime import timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from infra.settings import Settings
 from tests.factories import auth_headers
 from tests.tracking.routes import START, RouteSetup, make_tracked_route
+from tracking import public_etas
+from tracking.notifications import SHOP_COPY_INFO_KEY
 
 
 def report(client: TestClient, settings: Settings, setup: RouteSetup, k: int, kind: str) -> None:
@@ -156,3 +159,10 @@ def test_bad_feedback_is_422(client, session):
 
     assert client.post(f"/track/{code}/feedback", json={"rating": 6}).status_code == 422
     assert client.post(f"/track/{code}/feedback", json={"rating": "x"}).status_code == 422
+
+
+def test_the_apps_sessions_carry_every_shared_cache_and_setting(app: FastAPI):
+    # Each is put in the sessions' info by its own module: none may drop another's.
+    with app.state.session_factory() as session:
+        assert public_etas.cache_of(session) is not None
+        assert SHOP_COPY_INFO_KEY in session.info

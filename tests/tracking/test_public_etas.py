@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from customers import tracking_view
 from infra.db import make_session_factory
+from infra.models import StopEventKind
 from infra.settings import TrackingSettings
 from tests.conftest import CommittedDatabase
 from tests.tracking.routes import DEPOT, START, make_tracked_route
 from tracking import etas, public_etas
 from tracking.pings import PingIn, record_pings
 from tracking.plausibility import Limits
+from tracking.stop_events import StopReport, record_stop_event
 
 NOW = START + timedelta(minutes=5)
 AT_NINE = public_etas.StopEta(START, False)
@@ -57,7 +59,7 @@ def test_the_least_recently_used_route_goes_first():
 
 
 @pytest.mark.slow
-def test_customers_of_a_route_share_its_projection_until_its_courier_moves(
+def test_customers_of_a_route_share_its_projection_until_a_stop_is_done(
     committed_db: CommittedDatabase, monkeypatch: pytest.MonkeyPatch
 ):
     settings = TrackingSettings()
@@ -75,10 +77,10 @@ def test_customers_of_a_route_share_its_projection_until_its_courier_moves(
 
     monkeypatch.setattr(etas, "route_etas", counted)
 
-    def views() -> list[tracking_view.TrackingView]:
+    def views(at: datetime = NOW) -> list[tracking_view.TrackingView]:
         with sessions() as session, session.begin():
             return [
-                tracking_view.tracking_view(session, c, now=NOW, settings=settings) for c in codes
+                tracking_view.tracking_view(session, c, now=at, settings=settings) for c in codes
             ]
 
     first = views()
@@ -98,11 +100,26 @@ def test_customers_of_a_route_share_its_projection_until_its_courier_moves(
             eta_settings=settings,
         )
     projections.clear()
-    moved = views()
+    views()
+    # The courier's movement waits for the slice to end ...
+    assert projections == []
+    views(NOW + timedelta(seconds=public_etas.SLICE_S))
+    assert projections == [setup.route.id]
 
-    # The courier's ping (a live event of the route) made the next reader project again.
-    assert setup.route.id in projections
-    assert moved[0].eta_from is not None
+    with sessions() as session, session.begin():
+        record_stop_event(
+            session,
+            setup.courier.id,
+            setup.stops[0].id,
+            StopReport("arrived-1", StopEventKind.ARRIVED, occurred_at=NOW),
+            now=NOW,
+            eta_settings=settings,
+        )
+    projections.clear()
+    after_stop = views()
+    # ... a stop's progress does not: the next reader projects again.
+    assert projections == [setup.route.id]
+    assert after_stop[1].eta_from is not None
 
 
 def public_etas_factory(committed_db: CommittedDatabase) -> sessionmaker[Session]:
