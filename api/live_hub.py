@@ -2,17 +2,21 @@
 
 However many pages are open, a process reads the log once per wake-up: when a transaction of
 this process that recorded events commits (the LiveSignal), or after `poll_s` for events
-committed by other processes. Each read takes a short session of its own in a worker thread,
-so no stream holds a connection or a transaction while it waits. Events are handed out in id
-order without holes: ids are taken at insert but become visible at commit, so an id missing
-below newer ones may still be committing, and the reader waits `gap_grace_s` for it before
-going on without it.
+committed by other processes; reads are at least `min_read_interval_s` apart, so that many
+commits a second are gathered into few reads. Each read takes a short session of its own in a
+worker thread, so no stream holds a connection or a transaction while it waits. Each event is
+rendered as server-sent-event text once, here, and that one text is handed to every stream
+that wants it. Events are handed out in id order without holes: ids are taken at insert but
+become visible at commit, so an id missing below newer ones may still be committing, and the
+reader waits `gap_grace_s` for it before going on without it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +39,35 @@ GAP_RECHECK_S = 0.1
 # Events a stream may fall behind its client before it is dropped; the browser reconnects
 # and catches up from the log, so a slow client costs it nothing but holds no memory here.
 QUEUE_LIMIT = 2000
+
+
+def sse_event(record: LiveRecord) -> str:
+    """One event in the text/event-stream format; the JSON is one line, so one data field."""
+    data = {
+        "id": record.id,
+        "kind": record.kind,
+        "at": record.created_at.isoformat(),
+        "service_date": record.service_date.isoformat() if record.service_date else None,
+        "depot_id": record.depot_id,
+        "route_id": record.route_id,
+        "courier_id": record.courier_id,
+        "order_id": record.order_id,
+        "payload": record.payload,
+    }
+    return f"id: {record.id}\nevent: {record.kind}\ndata: {json.dumps(data)}\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """An event as the reader hands it out: the record and its text, rendered once for all
+    the streams it goes to (see `LiveEvent.of`)."""
+
+    record: LiveRecord
+    text: str
+
+    @classmethod
+    def of(cls, record: LiveRecord) -> LiveEvent:
+        return cls(record, sse_event(record))
 
 
 class TooManyStreams(Unavailable):
@@ -101,22 +134,36 @@ class Subscription:
         self.filter = stream_filter
         self.start_id = start_id
         self.overflowed = False
-        self._queue: asyncio.Queue[LiveRecord] = asyncio.Queue()
+        self._queue: asyncio.Queue[LiveEvent] = asyncio.Queue()
 
-    def offer(self, record: LiveRecord) -> None:
-        if self.overflowed or not self.filter.admits(record):
+    def offer(self, event: LiveEvent) -> None:
+        if self.overflowed or not self.filter.admits(event.record):
             return
         if self._queue.qsize() >= QUEUE_LIMIT:
             self.overflowed = True
             return
-        self._queue.put_nowait(record)
+        self._queue.put_nowait(event)
+
+    async def take(self, timeout_s: float) -> list[LiveEvent]:
+        """Every event waiting, oldest first, after waiting up to `timeout_s` for the first;
+        empty when none came. A stream writes them in one go, not one write per event."""
+        try:
+            first = await asyncio.wait_for(self._queue.get(), timeout_s)
+        except TimeoutError:
+            return []
+        events = [first]
+        while not self._queue.empty():
+            events.append(self._queue.get_nowait())
+        return events
 
     async def next(self, timeout_s: float) -> LiveRecord | None:
-        """The next event, or None when none came within `timeout_s`."""
+        """The next event alone, or None when none came within `timeout_s` (for scripts that
+        wait for one event at a time; streams use `take`)."""
         try:
-            return await asyncio.wait_for(self._queue.get(), timeout_s)
+            event = await asyncio.wait_for(self._queue.get(), timeout_s)
         except TimeoutError:
             return None
+        return event.record
 
 
 class StreamSlot:
@@ -209,18 +256,28 @@ class LiveHub:
             )
 
     async def _run(self) -> None:
+        last_read = -math.inf
         with self._signal.listen() as rung:
             while self._subscriptions:
                 wait_s = GAP_RECHECK_S if self._sequence.waiting else self.settings.poll_s
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(rung.wait(), min(wait_s, self.settings.poll_s))
+                # Not sooner than `min_read_interval_s` after the last read: the commits of
+                # the meantime ring again and are gathered into this read. After a quiet
+                # spell the interval is over and a ring is answered at once.
+                spacing_s = last_read + self.settings.min_read_interval_s - self._clock()
+                if spacing_s > 0:
+                    await asyncio.sleep(spacing_s)
                 # Cleared before reading: a commit during the read rings again.
                 rung.clear()
+                last_read = self._clock()
                 while True:
+                    # A backlog longer than READ_BATCH is read page after page, at once.
                     records = await anyio.to_thread.run_sync(self._read_new)
                     for record in self._sequence.take(records):
+                        event = LiveEvent.of(record)
                         for subscription in list(self._subscriptions):
-                            subscription.offer(record)
+                            subscription.offer(event)
                     if len(records) < READ_BATCH or self._sequence.waiting:
                         break
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,8 +11,7 @@ import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from api.live_hub import LiveHub, StreamFilter, StreamSlot, Subscription
-from infra.live_events import LiveRecord
+from api.live_hub import LiveHub, StreamFilter, StreamSlot, Subscription, sse_event
 
 # How often a waiting stream checks that its client is still there.
 DISCONNECT_CHECK_S = 1.0
@@ -28,22 +26,6 @@ class StreamLimits:
     timeout_s: float | None = None
 
 
-def sse_event(record: LiveRecord) -> str:
-    """One event in the text/event-stream format; the JSON is one line, so one data field."""
-    data = {
-        "id": record.id,
-        "kind": record.kind,
-        "at": record.created_at.isoformat(),
-        "service_date": record.service_date.isoformat() if record.service_date else None,
-        "depot_id": record.depot_id,
-        "route_id": record.route_id,
-        "courier_id": record.courier_id,
-        "order_id": record.order_id,
-        "payload": record.payload,
-    }
-    return f"id: {record.id}\nevent: {record.kind}\ndata: {json.dumps(data)}\n\n"
-
-
 async def event_stream(
     hub: LiveHub,
     slot: StreamSlot,
@@ -55,7 +37,8 @@ async def event_stream(
 ) -> AsyncIterator[str]:
     """The events after `after` (None: from now on), then new ones as they are committed,
     with a comment line when idle for `heartbeat_s`; ends when the client goes away or a
-    limit is reached. Holds its slot until it ends."""
+    limit is reached. Whatever is waiting goes out in one write: a stream costs a write per
+    wake-up of the reader, not one per event. Holds its slot until it ends."""
     settings = hub.settings
     subscription: Subscription | None = None
     started = time.monotonic()
@@ -71,13 +54,14 @@ async def event_stream(
             page = await anyio.to_thread.run_sync(
                 hub.read_page, last, subscription.start_id, stream_filter
             )
-            for record in page:
-                yield sse_event(record)
-                last, sent, last_write = record.id, sent + 1, time.monotonic()
-                if limits.max_events is not None and sent >= limits.max_events:
-                    return
+            if limits.max_events is not None:
+                page = page[: limits.max_events - sent]
             if not page:
                 break
+            yield "".join(sse_event(record) for record in page)
+            last, sent, last_write = page[-1].id, sent + len(page), time.monotonic()
+            if limits.max_events is not None and sent >= limits.max_events:
+                return
         while not subscription.overflowed:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
@@ -87,16 +71,23 @@ async def event_stream(
             wait_s = min(DISCONNECT_CHECK_S, max(0.0, last_write + settings.heartbeat_s - now))
             if deadline is not None:
                 wait_s = min(wait_s, deadline - now)
-            fresh = await subscription.next(wait_s)
-            if fresh is None:
+            waiting = await subscription.take(wait_s)
+            if not waiting:
                 if time.monotonic() - last_write >= settings.heartbeat_s:
                     yield ": keep-alive\n\n"
                     last_write = time.monotonic()
                 continue
-            if fresh.id <= last:
-                continue  # the client had it already (it resumed from a newer id)
-            yield sse_event(fresh)
-            last, sent, last_write = fresh.id, sent + 1, time.monotonic()
+            chunk = []
+            for fresh in waiting:
+                if fresh.record.id <= last:
+                    continue  # the client had it already (it resumed from a newer id)
+                chunk.append(fresh.text)
+                last, sent = fresh.record.id, sent + 1
+                if limits.max_events is not None and sent >= limits.max_events:
+                    break
+            if chunk:
+                yield "".join(chunk)
+                last_write = time.monotonic()
             if limits.max_events is not None and sent >= limits.max_events:
                 return
         # Fell too far behind: ending makes the browser reconnect and catch up from the log.

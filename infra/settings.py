@@ -189,6 +189,11 @@ class LiveSettings(BaseModel):
     # How often a process reads the log for events committed elsewhere (another API process,
     # a worker); a commit in this process wakes its streams at once.
     poll_s: float = Field(default=1.0, ge=0.05, le=60)
+    # The least time between two reads of the log by a process's reader. Under many commits a
+    # second (couriers' pings), each would otherwise wake a read of its own; one read every
+    # interval gathers several events, and the delay is small next to a page's refresh. A
+    # reader idle for longer answers a commit at once.
+    min_read_interval_s: float = Field(default=0.05, ge=0, le=5)
     # An idle stream sends a comment this often, so that proxies keep it open and a vanished
     # client is noticed.
     heartbeat_s: float = Field(default=15.0, ge=1, le=300)
