@@ -55,7 +55,7 @@ from infra.redis_client import make_redis
 from infra.settings import Settings
 from infra.structured_logs import configure_logging
 from tracking import notifications as outbox
-from tracking import public_etas
+from tracking import public_etas, refresh_pace
 from tracking.delivery.from_settings import make_sender_thread
 from tracking.delivery.runner import SenderThread
 
@@ -106,6 +106,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     engine = make_engine(settings)
     session_factory = make_session_factory(engine)
     public_etas.install(session_factory, public_etas.PublicEtas())
+    refresh_pace.install(session_factory, refresh_pace.RefreshPace(settings.tracking.eta_refresh_s))
     outbox.enable_shop_copies(session_factory, settings.notifications)
     positions = None
     if settings.redis_url:

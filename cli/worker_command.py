@@ -23,6 +23,8 @@ from infra.task_queue import make_celery
 
 # How often, as a share of the lease, the worker looks for jobs whose worker died.
 SWEEPS_PER_LEASE = 3
+# A ping waiting behind a solve on a shared core is late; a solve slowed by a ping is not.
+SOLVER_NICE = 10
 
 
 def worker(
@@ -30,6 +32,16 @@ def worker(
         int, typer.Option(min=1, max=64, help="Jobs solved at once (one process each)")
     ] = 1,
     loglevel: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
+    nice: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=19,
+            help="How much lower the solving processes' CPU priority is than the API's (Unix "
+            "nice). A solve keeps a core busy for its whole time limit; on a machine it shares "
+            "with the API, requests then go first",
+        ),
+    ] = SOLVER_NICE,
 ) -> None:
     """Solve plan and replan jobs queued by the API (SAMEDAY_PLANNING_EXECUTOR=celery).
 
@@ -67,6 +79,8 @@ def worker(
         # A forked pool process must not touch the connections of the main process's sweeper.
         engine.dispose(close=False)
         adopt_pool_process()
+        if nice:
+            os.nice(nice)
 
     signals.worker_ready.connect(start_sweeping, weak=False)
     signals.worker_shutdown.connect(stop_sweeping, weak=False)

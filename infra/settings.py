@@ -178,6 +178,9 @@ class TrackingSettings(BaseModel):
     # The live pages get a route's ETAs again only when one of them moved by this much (or a
     # stop was done): pings come every few seconds, ETAs rarely change that fast.
     live_eta_change_s: int = Field(default=60, ge=0, le=3600)
+    # A ping projects its route's ETAs again at most this often (a stop event always does):
+    # from one ping to the next they hardly move, and a projection reads the whole route.
+    eta_refresh_s: int = Field(default=30, ge=0, le=3600)
 
 
 class LiveSettings(BaseModel):

@@ -15,7 +15,7 @@ from infra import position_cache
 from infra.models import Courier, PositionPing
 from infra.position_cache import LatestPosition
 from infra.settings import TrackingSettings
-from tracking import lateness, live_feed
+from tracking import lateness, live_feed, refresh_pace
 from tracking.errors import CourierNotFound
 from tracking.plausibility import Fix, Limits, PingRejection, Timeline, static_problem
 
@@ -74,7 +74,8 @@ def record_pings(
     so a batch may arrive late or shuffled; refusals are listed per ping. When the batch moves
     the courier's latest position, the live pages are told once (however many pings it held),
     and with `eta_settings` the ETAs and lateness of the courier's route under way are
-    refreshed, all in the caller's transaction. Raises CourierNotFound.
+    refreshed (no more often than `tracking.refresh_pace` allows), all in the caller's
+    transaction. Raises CourierNotFound.
     """
     # Kept while the batch is recorded: the live event names the courier.
     courier = session.get(Courier, courier_id)
@@ -150,6 +151,8 @@ def _tell_live_pages(
         session, _position_of(latest, route_id=context.route.id if context else None)
     )
     if context is None or eta_settings is None:
+        return None
+    if not refresh_pace.ping_may_refresh(session, context.route.id, now):
         return None
     return lateness.refresh_route(
         session,

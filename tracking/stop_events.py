@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -242,20 +242,18 @@ def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProg
     if origin_of:
         origins = set(origin_of.values())
         origin = func.coalesce(Stop.origin_stop_id, Stop.id)
-        # The rows of each visit, said so that the indexes on stop.id and stop.origin_stop_id
-        # find them: a condition on `origin` itself read every stop event of the database.
-        of_visits = or_(
-            and_(Stop.origin_stop_id.is_(None), Stop.id.in_(origins)),
-            Stop.origin_stop_id.in_(origins),
-        )
+        # Said so that the indexes on stop.id and stop.origin_stop_id find the visits' rows (a
+        # condition on `origin` itself read every stop event); rows this also finds, of
+        # another visit, are left out below.
         found = session.execute(
             select(StopEvent, origin.label("origin"))
             .join(Stop, StopEvent.stop_id == Stop.id)
-            .where(of_visits)
+            .where(or_(Stop.id.in_(origins), Stop.origin_stop_id.in_(origins)))
             .order_by(StopEvent.id)
         )
         for event, event_origin in found:
-            by_origin[event_origin].append(event)
+            if event_origin in origins:
+                by_origin[event_origin].append(event)
     progress = {}
     for stop_id in ids:
         events = by_origin[origin_of[stop_id]] if stop_id in origin_of else []
