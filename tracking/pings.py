@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -208,20 +208,24 @@ def _stored_around(
     instead cost each ping a courier's whole day of pings by the evening."""
     of_courier = PositionPing.courier_id == courier_id
     at = PositionPing.device_at
-    within = session.scalars(select(PositionPing).where(of_courier, at >= first, at <= last))
-    before = session.scalars(
-        select(PositionPing)
+    within = select(PositionPing.id).where(of_courier, at >= first, at <= last)
+    before = (
+        select(PositionPing.id)
         .where(of_courier, at < first, at >= first - NEIGHBOUR_SPAN)
         .order_by(at.desc())
         .limit(1)
-    ).first()
-    after = session.scalars(
-        select(PositionPing)
+        .subquery()
+    )
+    after = (
+        select(PositionPing.id)
         .where(of_courier, at > last, at <= last + NEIGHBOUR_SPAN)
         .order_by(at)
         .limit(1)
-    ).first()
-    return [p for p in (before, *within, after) if p is not None]
+        .subquery()
+    )
+    # One round trip: a ping is sent every few seconds by every courier on the road.
+    ids = union_all(within, select(before.c.id), select(after.c.id))
+    return list(session.scalars(select(PositionPing).where(PositionPing.id.in_(ids)).order_by(at)))
 
 
 def latest_ping(session: Session, courier_id: int) -> PositionPing | None:
