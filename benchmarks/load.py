@@ -18,6 +18,10 @@ events, ETA refreshes).
 
 The SQLite profile runs at a third of the rates (one writer at a time). With `--check` the run
 fails when a p95 is more than 20 % above the last recorded run of the same profile.
+
+Beside the latencies, the cores each party used during each scenario (the API processes, the
+worker, PostgreSQL, the load client): on a shared machine the latencies swing from run to run,
+the CPU a scenario took much less, and it shows whether the server was saturated.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
+import os
 import sys
 import tempfile
 import time
@@ -40,7 +46,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import load_streams
+from benchmarks import load_streams, process_cpu
 from benchmarks.load_world import (
     Profile,
     World,
@@ -104,6 +110,23 @@ class Row:
     error_rate: float
 
 
+# The parties whose CPU a run reports, as the results name them.
+PARTIES = ("api", "worker", "postgresql", "load_client")
+
+
+@dataclass(frozen=True)
+class CpuRow:
+    """The cores each party used on average during a measured scenario; None where the party
+    is not in the profile or CPU times cannot be read (only on Linux)."""
+
+    scenario: str
+    api_cores: float | None
+    worker_cores: float | None
+    postgresql_cores: float | None
+    load_client_cores: float | None
+    total_cores: float | None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL server; default a temporary SQLite")
@@ -131,13 +154,16 @@ def main() -> int:
         try:
             console.print(f"{name}: seeding the demo day ...")
             world_seed = seed(url)
-            with served(profile) as base:
+            server = served(profile)
+            with server as base:
                 world = asyncio.run(sign_in(base, world_seed))
-                rows = _run(console, world, profile, scenarios, args.duration, scale)
+                groups = _cpu_groups(profile, server.pids)
+                rows, cpu = _run(console, world, profile, scenarios, args.duration, scale, groups)
         finally:
             cleanup()
     _show(console, rows)
-    path = _write(profile, rows, args)
+    _show_cpu(console, cpu)
+    path = _write(profile, rows, cpu, args)
     console.print(f"results: {shown(path)}")
     if args.check:
         return _check(console, profile.name, args.scale, rows, path)
@@ -149,6 +175,17 @@ def _default_scale(profile: str) -> float:
     return 1 / 3 if profile == "sqlite" else 1.0
 
 
+def _cpu_groups(profile: Profile, pids: dict[str, int]) -> dict[str, process_cpu.Members]:
+    """The processes of each party: the sessions of `sameday serve` (with the API processes
+    it started) and `sameday worker`, every PostgreSQL server process on this machine (other
+    clients' too), and this process."""
+    groups = {party: process_cpu.Members(session=pid) for party, pid in pids.items()}
+    if profile.name == "postgresql":
+        groups["postgresql"] = process_cpu.Members(command="postgres")
+    groups["load_client"] = process_cpu.Members(pid=os.getpid())
+    return groups
+
+
 def _run(
     console: Console,
     world: World,
@@ -156,14 +193,24 @@ def _run(
     scenarios: list[str],
     duration_s: float,
     scale: float,
-) -> list[Row]:
-    rows = []
+    groups: dict[str, process_cpu.Members],
+) -> tuple[list[Row], list[CpuRow]]:
+    rows: list[Row] = []
+    cpu: list[CpuRow] = []
+
+    def measured(scenario: str) -> None:
+        console.print(f"{profile.name}: {scenario} for {duration_s:.0f} s ...")
+        before, started = process_cpu.snapshot(groups), time.perf_counter()
+        rows.extend(asyncio.run(_scenario(world, profile.name, scenario, duration_s, scale)))
+        wall_s = time.perf_counter() - started
+        cores = process_cpu.cores_used(before, process_cpu.snapshot(groups), wall_s)
+        cpu.append(_cpu_row(scenario, cores))
+
     # The day is planned while pings go on (recorded or not), then published and departed.
     time_limit_s = max(5, round(duration_s))
     job_id = request_plan(world, time_limit_s)
     if SOLVING in scenarios:
-        console.print(f"{profile.name}: {SOLVING} for {duration_s:.0f} s ...")
-        rows += asyncio.run(_scenario(world, profile.name, SOLVING, duration_s, scale))
+        measured(SOLVING)
         job = httpx.get(f"{world.url}/plan-jobs/{job_id}", headers=world.dispatcher()).json()
         console.print(f"  the plan job was {job['status']} when the pings ended")
     plan_id = int(wait_for_plan(world, job_id, time_limit_s)["plan_id"])
@@ -173,9 +220,25 @@ def _run(
         # Warm-up, not recorded: first requests pay for imports and cold caches.
         asyncio.run(_scenario(world, profile.name, scenario, WARM_UP_S, scale))
     for scenario in later:
-        console.print(f"{profile.name}: {scenario} for {duration_s:.0f} s ...")
-        rows += asyncio.run(_scenario(world, profile.name, scenario, duration_s, scale))
-    return rows
+        measured(scenario)
+    return rows, cpu
+
+
+def _cpu_row(scenario: str, cores: dict[str, float]) -> CpuRow:
+    """None for a party the run has no group of, and where CPU times could not be read."""
+    found = {
+        party: None if math.isnan(cores.get(party, NAN)) else round(cores[party], 3)
+        for party in PARTIES
+    }
+    measured = [c for c in found.values() if c is not None]
+    return CpuRow(
+        scenario,
+        api_cores=found["api"],
+        worker_cores=found["worker"],
+        postgresql_cores=found["postgresql"],
+        load_client_cores=found["load_client"],
+        total_cores=round(sum(measured), 3) if measured else None,
+    )
 
 
 def _pings(world: World, courier: int, count: int) -> dict[str, Any]:
@@ -394,6 +457,19 @@ def _show(console: Console, rows: list[Row]) -> None:
     console.print(table)
 
 
+def _show_cpu(console: Console, cpu: list[CpuRow]) -> None:
+    table = Table(title=f"CPU during each scenario (cores; the machine has {os.cpu_count()})")
+    table.add_column("scenario")
+    for column in ("API", "worker", "PostgreSQL", "load client", "total"):
+        table.add_column(column, justify="right")
+    for c in cpu:
+        figures = (c.api_cores, c.worker_cores, c.postgresql_cores, c.load_client_cores)
+        table.add_row(
+            c.scenario, *("" if f is None else f"{f:.2f}" for f in (*figures, c.total_cores))
+        )
+    console.print(table)
+
+
 def _against_target(row: Row) -> str:
     target = p95_target_ms(row.scenario, row.request)
     if target is None:
@@ -401,7 +477,7 @@ def _against_target(row: Row) -> str:
     return f"{target:g} {'met' if row.p95_ms <= target else '[red]missed[/]'}"
 
 
-def _write(profile: Profile, rows: list[Row], args: argparse.Namespace) -> Path:
+def _write(profile: Profile, rows: list[Row], cpu: list[CpuRow], args: argparse.Namespace) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"load_{profile.name}_{stamp()}.json"
     path.write_text(
@@ -415,6 +491,7 @@ def _write(profile: Profile, rows: list[Row], args: argparse.Namespace) -> Path:
                 "scale": args.scale,
                 "machine": machine(),
                 "rows": [asdict(r) for r in rows],
+                "cpu": [asdict(c) for c in cpu],
             },
             indent=2,
         )

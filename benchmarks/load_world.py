@@ -116,22 +116,25 @@ def _free_port() -> int:
 
 class served:
     """`sameday serve --workers N` on a free port, and with Redis `sameday worker` beside it,
-    each in a process of its own, for the `with` block."""
+    each in a process of its own, for the `with` block. `pids` maps "api" and "worker" to the
+    pid of the process started for it: the id of its session, which holds the processes it
+    started."""
 
     def __init__(self, profile: Profile) -> None:
         self._profile = profile
         self._processes: list[subprocess.Popen[bytes]] = []
+        self.pids: dict[str, int] = {}
 
-    def _start(self, env: dict[str, str], *command: str) -> None:
-        self._processes.append(
-            subprocess.Popen(
-                [sys.executable, "-c", "from cli.main import app; app()", *command],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                # Alone in its session: stopping it reaches the processes it started.
-                start_new_session=True,
-            )
+    def _start(self, party: str, env: dict[str, str], *command: str) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from cli.main import app; app()", *command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            # Alone in its session: stopping it reaches the processes it started.
+            start_new_session=True,
         )
+        self._processes.append(process)
+        self.pids[party] = process.pid
 
     def __enter__(self) -> str:
         port = _free_port()
@@ -147,9 +150,9 @@ class served:
                 "SAMEDAY_REDIS_URL": self._profile.redis_url,
                 "SAMEDAY_PLANNING_EXECUTOR": "celery",
             }
-            self._start(env, "worker", "--loglevel", "warning")
+            self._start("worker", env, "worker", "--loglevel", "warning")
         workers = str(self._profile.workers)
-        self._start(env, "serve", "--port", str(port), "--workers", workers)
+        self._start("api", env, "serve", "--port", str(port), "--workers", workers)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
