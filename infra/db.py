@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from infra.settings import Settings
@@ -79,6 +81,19 @@ def _apply_sqlite_fixes(engine: Engine, *, foreign_keys: bool) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def insert_unless_present(
+    session: Session, model: type[DeclarativeBase], values: Mapping[str, Any]
+) -> bool:
+    """Inserts one row unless a row with the same unique key is there (stored meanwhile by a
+    concurrent request, say); whether it did. One statement, where an ORM add in a savepoint
+    that catches the IntegrityError takes three round trips."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    keys = inspect(model).primary_key
+    return session.execute(statement.returning(*keys)).first() is not None
 
 
 def add_session_info(sessions: sessionmaker[Session], key: str, value: object) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from infra import live_events
 from infra.models import (
@@ -88,6 +88,9 @@ def route_under_way(session: Session, courier_id: int) -> Route | None:
             Route.status == RouteStatus.DEPARTED,
             Plan.status == PlanStatus.PUBLISHED,
         )
+        # The plan names the day of the live event that follows: read here, not by a query
+        # of its own.
+        .options(contains_eager(Route.plan))
         .order_by(Route.departed_at.desc(), Route.id.desc())
         .limit(1)
     ).first()

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, union_all
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from infra import position_cache
+from infra.db import insert_unless_present
 from infra.models import Courier, PositionPing
 from infra.position_cache import LatestPosition
 from infra.settings import TrackingSettings
@@ -106,21 +106,22 @@ def record_pings(
         if problem is not None:
             result.rejected.append(Rejected(index, problem))
             continue
-        row = PositionPing(
-            courier_id=courier_id,
-            device_at=ping.device_at,
-            lat=ping.lat,
-            lng=ping.lng,
-            accuracy_m=ping.accuracy_m,
-            speed_m_s=ping.speed_m_s,
-            heading_deg=ping.heading_deg,
-            received_at=now,
+        # A concurrent request may store the same ping first: then it is a duplicate.
+        inserted = insert_unless_present(
+            session,
+            PositionPing,
+            {
+                "courier_id": courier_id,
+                "device_at": ping.device_at,
+                "lat": ping.lat,
+                "lng": ping.lng,
+                "accuracy_m": ping.accuracy_m,
+                "speed_m_s": ping.speed_m_s,
+                "heading_deg": ping.heading_deg,
+                "received_at": now,
+            },
         )
-        try:
-            # A concurrent request may store the same ping first: then it is a duplicate.
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
+        if not inserted:
             result.duplicates.append(index)
             continue
         result.accepted.append(index)
