@@ -63,8 +63,9 @@ class RouteContext:
         )
 
 
-def route_context(session: Session, route: Route) -> RouteContext:
-    vehicle = session.get(Vehicle, route.vehicle_id)
+def route_context(session: Session, route: Route, vehicle: Vehicle | None = None) -> RouteContext:
+    """`vehicle`, the route's, when the caller has read it already."""
+    vehicle = vehicle or session.get(Vehicle, route.vehicle_id)
     assert vehicle is not None  # a foreign key
     courier = session.get(Courier, route.courier_id) if route.courier_id else None
     return RouteContext(
@@ -77,33 +78,35 @@ def route_context(session: Session, route: Route) -> RouteContext:
     )
 
 
-def route_under_way(session: Session, courier_id: int) -> Route | None:
+def route_under_way(session: Session, courier_id: int) -> tuple[Route, Vehicle] | None:
     """The courier's departed route of a published plan (the latest departed, should a route
-    of an earlier day never have been finished)."""
-    return session.scalars(
-        select(Route)
+    of an earlier day never have been finished), with its vehicle."""
+    found = session.execute(
+        # The plan and the vehicle name the live event that follows (`route_context`): read
+        # here, not by queries of their own.
+        select(Route, Vehicle)
         .join(Plan, Route.plan_id == Plan.id)
+        .join(Vehicle, Route.vehicle_id == Vehicle.id)
         .where(
             Route.courier_id == courier_id,
             Route.status == RouteStatus.DEPARTED,
             Plan.status == PlanStatus.PUBLISHED,
         )
-        # The plan names the day of the live event that follows: read here, not by a query
-        # of its own.
         .options(contains_eager(Route.plan))
         .order_by(Route.departed_at.desc(), Route.id.desc())
         .limit(1)
     ).first()
+    return None if found is None else (found[0], found[1])
 
 
 def courier_moved(session: Session, courier_id: int, latest: PositionPing) -> RouteContext | None:
     """Tells the live pages the courier's new latest position, and returns the route it was
     recorded for. Only a courier on a departed route is shown: before and after it the
     position is nobody's business, and it would belong to no day's map."""
-    route = route_under_way(session, courier_id)
-    if route is None:
+    under_way = route_under_way(session, courier_id)
+    if under_way is None:
         return None
-    context = route_context(session, route)
+    context = route_context(session, *under_way)
     context.record(
         session,
         POSITION,

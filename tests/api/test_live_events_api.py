@@ -3,7 +3,7 @@ and the couriers' snapshot for the dispatcher."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -81,7 +81,8 @@ def test_a_ping_batch_tells_the_courier_s_new_position_once(client, session, set
     assert position.service_date == DAY
     assert position.depot_id == setup.vehicle.depot_id
     assert position.payload["lat"] == 52.503
-    assert position.payload["device_at"] == (START + timedelta(seconds=180)).isoformat()
+    # The instant as stored (the database gives it back in UTC).
+    assert datetime.fromisoformat(position.payload["device_at"]) == START + timedelta(seconds=180)
     assert position.payload["courier_name"] == setup.courier.name
     assert position.payload["vehicle_code"] == setup.vehicle.code
     assert position.payload["route_id"] == setup.route.id
