@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from infra.models import (
@@ -22,6 +23,7 @@ from infra.models import (
 )
 from orders import timeline
 from tests.factories import DAY, ZONE, make_courier, make_depot, make_order, make_vehicle
+from tracking import etas
 
 START = datetime(2025, 3, 4, 9, 0, tzinfo=ZONE)
 # Stops 0.01 degrees of latitude (about 1.1 km) apart, north of the depot.
@@ -111,3 +113,17 @@ def make_tracked_route(
     user = session.get(User, courier.user_id)
     assert user is not None
     return RouteSetup(route, courier, user, vehicle, list(route.stops), orders)
+
+
+def projections_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The routes whose ETAs are projected from now on, one entry per projection (the real
+    projection still runs)."""
+    projections: list[int] = []
+    real_route_etas = etas.route_etas
+
+    def counted(session: Session, route_id: int, **kwargs: Any) -> etas.RouteEtas:
+        projections.append(route_id)
+        return real_route_etas(session, route_id, **kwargs)
+
+    monkeypatch.setattr(etas, "route_etas", counted)
+    return projections

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,8 +12,8 @@ from infra.db import make_session_factory
 from infra.models import StopEventKind
 from infra.settings import TrackingSettings
 from tests.conftest import CommittedDatabase
-from tests.tracking.routes import DEPOT, START, make_tracked_route
-from tracking import etas, public_etas
+from tests.tracking.routes import DEPOT, START, make_tracked_route, projections_counted
+from tracking import public_etas
 from tracking.pings import PingIn, record_pings
 from tracking.plausibility import Limits
 from tracking.stop_events import StopReport, record_stop_event
@@ -68,14 +67,7 @@ def test_customers_of_a_route_share_its_projection_until_a_stop_is_done(
     codes = [o.tracking_code for o in setup.orders]
     # Sessions of a factory of their own: the cache's commit hook is not left on the shared one.
     sessions = public_etas_factory(committed_db)
-    projections = []
-    real_route_etas = etas.route_etas
-
-    def counted(session: Session, route_id: int, **kwargs: Any) -> etas.RouteEtas:
-        projections.append(route_id)
-        return real_route_etas(session, route_id, **kwargs)
-
-    monkeypatch.setattr(etas, "route_etas", counted)
+    projections = projections_counted(monkeypatch)
 
     def views(at: datetime = NOW) -> list[tracking_view.TrackingView]:
         with sessions() as session, session.begin():

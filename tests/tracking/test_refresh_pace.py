@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
 from infra.db import make_session_factory
 from infra.settings import TrackingSettings
 from tests.conftest import CommittedDatabase
-from tests.tracking.routes import DEPOT, START, make_tracked_route
-from tracking import etas, refresh_pace
+from tests.tracking.routes import DEPOT, START, make_tracked_route, projections_counted
+from tracking import refresh_pace
 from tracking.pings import PingIn, record_pings
 from tracking.plausibility import Limits
 
@@ -48,14 +46,7 @@ def test_pings_within_the_interval_project_the_route_once(
     # A factory of its own: the pace is not left on the shared one.
     sessions = make_session_factory(committed_db.engine)
     refresh_pace.install(sessions, refresh_pace.RefreshPace(30))
-    projections = []
-    real_route_etas = etas.route_etas
-
-    def counted(session: Session, route_id: int, **kwargs: Any) -> etas.RouteEtas:
-        projections.append(route_id)
-        return real_route_etas(session, route_id, **kwargs)
-
-    monkeypatch.setattr(etas, "route_etas", counted)
+    projections = projections_counted(monkeypatch)
 
     def ping(after_s: int) -> None:
         at = NOW + timedelta(seconds=after_s)
