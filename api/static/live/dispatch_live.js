@@ -82,6 +82,9 @@
     const win = mapWindow();
     if (!win || c.lat === undefined || c.lat === null) return;
     let marker = markers.get(c.courier_id);
+    // A marker of an earlier document of the frame went with it. The map of a new document
+    // may be drawn on before its load event, so its markers are told apart by their map.
+    if (marker && marker.samedayMap !== win.samedayMap) marker = null;
     if (!marker) {
       const label = element("div", { class: "sd-courier", "data-courier-id": String(c.courier_id) },
         c.vehicle || String(c.courier_id));
@@ -90,6 +93,7 @@
         zIndexOffset: 1000,
         title: c.name || "",
       }).addTo(win.samedayMap);
+      marker.samedayMap = win.samedayMap;
       markers.set(c.courier_id, marker);
     } else {
       marker.setLatLng([c.lat, c.lng]);
@@ -105,10 +109,8 @@
 
   const frame = document.getElementById("plan-map");
   if (frame) {
-    frame.addEventListener("load", function () {
-      markers.clear();  // a new document: the old markers went with it
-      drawMap();
-    });
+    // A new document: markers drawn on its map before this event are kept (see drawCourier).
+    frame.addEventListener("load", drawMap);
   }
 
   // --- the lists ------------------------------------------------------------------------
