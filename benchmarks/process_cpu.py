@@ -32,7 +32,7 @@ class Members:
     command: str | None = None
     pid: int | None = None
 
-    def has(self, process: _Process) -> bool:
+    def has(self, process: Process) -> bool:
         return (
             process.session == self.session
             or process.command == self.command
@@ -56,10 +56,11 @@ class CpuSnapshot:
 
 
 @dataclass(frozen=True)
-class _Process:
+class Process:
     pid: int
     command: str
     session: int
+    nice: int
     cpu_s: float
 
 
@@ -68,17 +69,19 @@ def available() -> bool:
     return (PROC / "self" / "stat").is_file()
 
 
-def _parse(stat: str, tick_s: float) -> _Process:
+def _parse(stat: str, tick_s: float) -> Process:
     # "pid (comm) state ppid pgrp session ... utime stime ...": the command name may hold
     # spaces and parentheses, so the fields after it are counted from its last ")".
     pid, _, rest = stat.partition(" (")
     command, _, after = rest.rpartition(") ")
     fields = after.split()
-    # Fields 3 (state) onwards: session is field 6, utime 14, stime 15.
-    return _Process(int(pid), command, int(fields[3]), (int(fields[11]) + int(fields[12])) * tick_s)
+    # Fields 3 (state) onwards: session is field 6, utime 14, stime 15, nice 19.
+    cpu_s = (int(fields[11]) + int(fields[12])) * tick_s
+    return Process(int(pid), command, int(fields[3]), int(fields[16]), cpu_s)
 
 
-def _processes() -> list[_Process]:
+def processes() -> list[Process]:
+    """Every process this user can read, as its stat tells it now."""
     tick_s = 1 / os.sysconf("SC_CLK_TCK")
     found = []
     for entry in PROC.iterdir():
@@ -96,10 +99,10 @@ def snapshot(groups: Mapping[str, Members]) -> CpuSnapshot:
     """The processes of each group and the CPU seconds each has used so far."""
     if not available():
         return CpuSnapshot(None)
-    processes = _processes()
+    found = processes()
     return CpuSnapshot(
         {
-            name: {p.pid: p.cpu_s for p in processes if members.has(p)}
+            name: {p.pid: p.cpu_s for p in found if members.has(p)}
             for name, members in groups.items()
         }
     )

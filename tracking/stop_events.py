@@ -243,8 +243,8 @@ def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProg
         origins = set(origin_of.values())
         origin = func.coalesce(Stop.origin_stop_id, Stop.id)
         # Said so that the indexes on stop.id and stop.origin_stop_id find the visits' rows (a
-        # condition on `origin` itself read every stop event); rows this also finds, of
-        # another visit, are left out below.
+        # condition on `origin` itself read every stop event). A row this also finds of another
+        # visit is filed under that visit's origin, which nobody reads.
         found = session.execute(
             select(StopEvent, origin.label("origin"))
             .join(Stop, StopEvent.stop_id == Stop.id)
@@ -252,8 +252,7 @@ def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProg
             .order_by(StopEvent.id)
         )
         for event, event_origin in found:
-            if event_origin in origins:
-                by_origin[event_origin].append(event)
+            by_origin[event_origin].append(event)
     progress = {}
     for stop_id in ids:
         events = by_origin[origin_of[stop_id]] if stop_id in origin_of else []

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchmarks import process_cpu
 from cli.worker_command import SOLVER_NICE
 from dispatch import plans, publishing
 from dispatch.plan_job_worker import queue_plan_jobs_through
@@ -90,19 +91,9 @@ def solving(attempt: int) -> Callable[[PlanJob], bool]:
     )
 
 
-def niceness_of_group(group_id: int) -> dict[int, int]:
-    """Process id -> nice value of every process in the process group, read from /proc."""
-    found = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # gone meanwhile
-        # The fields after the command name, which is in parentheses: state is field 3.
-        fields = text[text.rindex(")") + 2 :].split()
-        if int(fields[5 - 3]) == group_id:
-            found[int(stat.parent.name)] = int(fields[19 - 3])
-    return found
+def niceness_of_session(session_id: int) -> dict[int, int]:
+    """Process id -> nice value of every process in the session."""
+    return {p.pid: p.nice for p in process_cpu.processes() if p.session == session_id}
 
 
 def finished(job: PlanJob) -> bool:
@@ -136,7 +127,7 @@ def test_a_worker_killed_mid_solve_leaves_its_job_to_another_worker(committed_db
     job_id = profile.queue(small, time_limit_s=4)
     profile.wait_for(job_id, solving(1), timeout_s=90)
     # The worker's own process keeps its priority; the processes that solve give way.
-    niceness = niceness_of_group(first.pid)
+    niceness = niceness_of_session(first.pid)
     started_at = os.nice(0)  # the tests' own, which the worker inherited
     assert niceness[first.pid] == started_at
     assert set(niceness.values()) == {started_at, min(started_at + SOLVER_NICE, 19)}
