@@ -63,6 +63,7 @@ from infra.models import (
 )
 from infra.models.orders import LocationSource, OrderKind
 from infra.settings import ReplanSettings, Settings
+from orders.service import new_tracking_code
 from tracking import live_replan, pings, stop_events
 from tracking.plausibility import Limits
 from tracking.stop_events import StopReport
@@ -167,7 +168,7 @@ def disturb(session: Session, plan_id: int, k: int, rng: random.Random) -> tuple
         near = session.get(Order, rng.choice(route.stops).order_id)
         assert near is not None
         order = Order(
-            tracking_code=f"bench-urgent-{k}",
+            tracking_code=new_tracking_code(),
             reference=f"URGENT-{k}",
             kind=OrderKind.PICKUP,
             status=OrderStatus.PLANNABLE,

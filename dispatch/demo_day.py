@@ -1,8 +1,10 @@
 """The demo: depots, fleet, couriers, users and one realistic day of orders around a real city.
 
 Everything comes from `routing.instances.city` records (one seeded generator), so the same day
-is seeded for the same seed. Seeding is idempotent: the fleet and accounts once, then the
-orders and shifts of each day that has none yet.
+is seeded for the same seed, all but the tracking codes: those come from
+`orders.service.new_tracking_code` like any order's, so a demo served beyond localhost does not
+hand out codes that can be worked out from the seed. Seeding is idempotent: the fleet and
+accounts once, then the orders and shifts of each day that has none yet.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from infra.models import (
     VehicleType,
 )
 from orders import timeline
+from orders.service import new_tracking_code
 from routing.instances.city import CityDay, generate_city_day
 from routing.instances.fleet import CHILLED, FleetVehicle
 
@@ -319,7 +322,7 @@ def _orders(
         note = _NOTES[int(rng.integers(len(_NOTES)))]
         session.add(
             Order(
-                tracking_code=f"T{day:%y%m%d}{order.ref[1:]}{int(rng.integers(10_000, 99_999))}",
+                tracking_code=new_tracking_code(),
                 reference=f"{REFERENCE_PREFIX}{day:%Y%m%d}-{order.ref}",
                 kind=OrderKind.DELIVERY,
                 status=OrderStatus.PLANNABLE,
