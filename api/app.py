@@ -42,6 +42,7 @@ from api.routers import (
     warehouse,
 )
 from api.schemas.common import Problem
+from customers import tracking_view
 from dispatch.plan_job_queue import JobRequestIds, enqueue_after_commit
 from dispatch.plan_job_worker import queue_plan_jobs_through
 from dispatch.plan_jobs import PlanJobRunner, runner_config
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     engine = make_engine(settings)
     session_factory = make_session_factory(engine)
     public_etas.install(session_factory, public_etas.PublicEtas())
+    tracking_view.install_memo(session_factory, tracking_view.TrackingMemo())
     refresh_pace.install(session_factory, refresh_pace.RefreshPace(settings.tracking.eta_refresh_s))
     outbox.enable_shop_copies(session_factory, settings.notifications)
     positions = None

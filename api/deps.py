@@ -15,7 +15,7 @@ from infra.geocoding import Geocoder
 from infra.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -27,13 +27,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The application's clock: the real one, or the settable clock of a simulated day."""
     clock: Clock = request.app.state.clock
     return clock.now()
 
 
-def get_geocoder(request: Request) -> Geocoder | None:
+async def get_geocoder(request: Request) -> Geocoder | None:
     geocoder: Geocoder | None = request.app.state.geocoder
     return geocoder
 

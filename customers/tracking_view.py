@@ -5,22 +5,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyload, sessionmaker
 
 from customers import case_summaries
 from customers.errors import FeedbackAlreadyGiven, FeedbackNotOpen, TrackingCodeUnknown
+from infra.db import add_session_info
+from infra.lru import Lru
 from infra.models import (
     Feedback,
     Order,
+    OrderEvent,
+    OrderKind,
     OrderStatus,
     Plan,
     PlanStatus,
     Route,
     RouteStatus,
     Stop,
+    StopEvent,
     StopEventKind,
 )
 from infra.settings import TrackingSettings
@@ -28,7 +33,7 @@ from orders import timeline
 from tracking import etas as tracking_etas
 from tracking import pings as tracking_pings
 from tracking import public_etas
-from tracking.stop_events import StopProgress, progress_of
+from tracking.stop_events import StopProgress, Visit, origin_of_stop, progress_of_visits
 from tracking.stop_states import StopState, is_done
 
 MAX_CODE_CHARS = 32
@@ -36,6 +41,10 @@ MAX_CODE_CHARS = 32
 _CODE_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_CODE_CHARS}}}")
 # Looked up in place of a malformed code; no order has an empty code.
 _NO_ORDER_HAS_THIS_CODE = ""
+# Timelines (and visits' outcomes) kept per process: a few hundred bytes each.
+MEMO_ENTRIES = 20_000
+_MEMO = "sameday_tracking_memo"
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,21 +101,184 @@ def find_order(session: Session, code: str) -> Order:
     A malformed code is looked up too, as a code no order has: a wrong code and an unknown one
     take the same path and the same time, so neither tells a guesser anything.
     """
-    well_formed = is_well_formed(code)
-    probe = code if well_formed else _NO_ORDER_HAS_THIS_CODE
-    order = (
-        session.scalars(
-            select(Order)
-            .where(Order.tracking_code == probe)
-            # Windows in the same query; parcels and lines only for a caller that reads them.
-            .options(joinedload(Order.windows), lazyload(Order.parcels), lazyload(Order.lines))
-        )
-        .unique()
-        .first()
-    )
-    if order is None or not well_formed:
+    found = session.scalars(_by_code(select(Order), code)).unique().first()
+    if found is None or not is_well_formed(code):
         raise TrackingCodeUnknown()
-    return order
+    return found
+
+
+def _by_code(query: _Query, code: str) -> _Query:
+    """`query` of the order `code` names, with its windows: a malformed code is looked up as
+    a code no order has (see `find_order`)."""
+    probe = code if is_well_formed(code) else _NO_ORDER_HAS_THIS_CODE
+    return query.where(Order.tracking_code == probe).options(
+        # Windows in the same query; parcels and lines only for a caller that reads them.
+        joinedload(Order.windows),
+        lazyload(Order.parcels),
+        lazyload(Order.lines),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    order: Order
+    # The order's stop on the latest published plan, with its route, and the visits whose
+    # progress the page reads: this stop's, and the one before it on the route.
+    stop: Stop | None
+    mine: Visit | None
+    previous: Visit | None
+    # The latest event the customer's timeline, and the progress of these two visits, are
+    # made from: what they were kept under (see `TrackingMemo`).
+    timeline_mark: int | None
+    progress_mark: int | None
+
+
+def _with_visit() -> Select[Order, Stop, int, int | None, OrderKind, int | None, int | None]:
+    """The query of `_find_with_visit` but for the code: made once (its aliases too)."""
+    candidate, candidate_route = aliased(Stop), aliased(Route)
+    latest_stop_id = (
+        select(func.max(candidate.id))
+        .join(candidate_route, candidate.route_id == candidate_route.id)
+        .join(Plan, candidate_route.plan_id == Plan.id)
+        .where(candidate.order_id == Order.id, Plan.status == PlanStatus.PUBLISHED)
+        .scalar_subquery()
+    )
+    earlier = aliased(Stop)
+    previous_stop_id = (
+        select(earlier.id)
+        .where(earlier.route_id == Stop.route_id, earlier.sequence < Stop.sequence)
+        .order_by(earlier.sequence.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    previous, previous_order = aliased(Stop), aliased(Order)
+    timeline_mark = (
+        select(func.max(OrderEvent.id))
+        .where(OrderEvent.order_id == Order.id, OrderEvent.customer_visible.is_(True))
+        .scalar_subquery()
+    )
+    # Every event of a visit carries its order: the latest of both orders covers both visits,
+    # whichever plan version's stop row an event was reported against.
+    progress_mark = (
+        select(func.max(StopEvent.id))
+        .where(StopEvent.order_id.in_([Order.id, previous.order_id]))
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Order,
+            Stop,
+            previous.id,
+            previous.origin_stop_id,
+            previous_order.kind,
+            timeline_mark,
+            progress_mark,
+        )
+        .select_from(Order)
+        .outerjoin(Stop, Stop.id == latest_stop_id)
+        .outerjoin(Route, Route.id == Stop.route_id)
+        .outerjoin(previous, previous.id == previous_stop_id)
+        .outerjoin(previous_order, previous_order.id == previous.order_id)
+        .options(contains_eager(Stop.route))
+    )
+
+
+_WITH_VISIT = _with_visit()
+
+
+def _find_with_visit(session: Session, code: str) -> _Found:
+    """`find_order`, with the order's current stop, its route and the stop before it, in one
+    query: a tracking page is read far more often than anything on it changes."""
+    row = session.execute(_by_code(_WITH_VISIT, code)).unique().first()
+    if row is None or not is_well_formed(code):
+        raise TrackingCodeUnknown()
+    order, stop, previous_id, previous_origin, previous_kind, timeline_mark, progress_mark = row
+    if stop is None:
+        return _Found(order, None, None, None, timeline_mark, None)
+    mine = Visit(stop.id, origin_of_stop(stop), order.kind)
+    before = None
+    if previous_id is not None:
+        before = Visit(previous_id, previous_origin or previous_id, previous_kind)
+    return _Found(order, stop, mine, before, timeline_mark, progress_mark)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What the page reads of a visit's progress."""
+
+    state: StopState
+    done_at: datetime | None
+    proof: Proof | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingMemo:
+    """The parts of tracking pages made from the database's event logs, kept per process
+    under the id of the latest event each was made from. Every read asks the database for
+    that id (in the query that finds the order), so a part made before a change is never
+    shown after it, whichever process recorded the change; a page is read far more often
+    than anything on it changes."""
+
+    timelines: Lru[tuple[int, int | None], tuple[Milestone, ...]] = field(
+        default_factory=lambda: Lru(MEMO_ENTRIES)
+    )
+    outcomes: Lru[tuple[Visit, Visit | None, int | None], dict[int, _Outcome]] = field(
+        default_factory=lambda: Lru(MEMO_ENTRIES)
+    )
+
+
+def install_memo(sessions: sessionmaker[Session], memo: TrackingMemo) -> None:
+    """Gives the sessions of `sessions` the memo (without one, every read makes every part)."""
+    add_session_info(sessions, _MEMO, memo)
+
+
+def _memo_of(session: Session) -> TrackingMemo | None:
+    memo: TrackingMemo | None = session.info.get(_MEMO)
+    return memo
+
+
+def _milestones(
+    session: Session, order_id: int, mark: int | None, memo: TrackingMemo | None
+) -> tuple[Milestone, ...]:
+    if memo is not None and (kept := memo.timelines.get((order_id, mark))) is not None:
+        return kept
+    made = tuple(
+        Milestone(entry.kind, entry.at, entry.payload.get("reason"), entry.payload)
+        for entry in timeline.timeline_of(session, order_id, customer_view=True)
+    )
+    if memo is not None:
+        memo.timelines.put((order_id, mark), made)
+    return made
+
+
+def _outcomes(
+    session: Session,
+    mine: Visit,
+    previous: Visit | None,
+    mark: int | None,
+    memo: TrackingMemo | None,
+) -> dict[int, _Outcome]:
+    key = (mine, previous, mark)
+    if memo is not None and (kept := memo.outcomes.get(key)) is not None:
+        return kept
+    progress = progress_of_visits(session, [mine] if previous is None else [previous, mine])
+    made = {stop_id: _outcome(p) for stop_id, p in progress.items()}
+    if memo is not None:
+        memo.outcomes.put(key, made)
+    return made
+
+
+def _outcome(progress: StopProgress) -> _Outcome:
+    final = progress.final_event
+    proof = None
+    if final is not None and final.kind in (StopEventKind.DELIVERED, StopEventKind.PICKUP_DONE):
+        proof = Proof(
+            recipient_first_name=_first_name(final.recipient_name),
+            has_signature=final.signature_ref is not None,
+            has_photo=final.photo_ref is not None,
+            at=final.occurred_at,
+        )
+    return _Outcome(progress.state, progress.done_at, proof)
 
 
 def tracking_view(
@@ -114,12 +286,15 @@ def tracking_view(
 ) -> TrackingView:
     """The order's status, timeline, ETA window, courier position (only while the courier
     heads for this stop), proof summary and feedback state. Raises TrackingCodeUnknown."""
-    order = find_order(session, code)
+    found = _find_with_visit(session, code)
+    order = found.order
     windows = sorted((w.starts_at, w.ends_at) for w in order.windows)
-    entries = timeline.timeline_of(session, order.id, customer_view=True)
+    memo = _memo_of(session)
+    milestones = _milestones(session, order.id, found.timeline_mark, memo)
     # Feedback, complaints and compensation each put an entry on the customer's timeline:
-    # an order without such an entry (nearly all of them) needs no query for them.
-    kinds = {entry.kind for entry in entries}
+    # an order without such an entry (nearly all of them) needs no query for them. (Read
+    # afresh, not kept: a complaint's status can change without a timeline entry.)
+    kinds = {milestone.kind for milestone in milestones}
     feedback = None
     if timeline.FEEDBACK in kinds:
         feedback = session.scalars(select(Feedback).where(Feedback.order_id == order.id)).first()
@@ -127,10 +302,7 @@ def tracking_view(
         tracking_code=order.tracking_code,
         status=order.status,
         service_date=order.service_date.isoformat(),
-        timeline=[
-            Milestone(entry.kind, entry.at, entry.payload.get("reason"), entry.payload)
-            for entry in entries
-        ],
+        timeline=list(milestones),
         promised_from=windows[0][0] if windows else None,
         promised_until=windows[-1][1] if windows else None,
         feedback_open=order.status is OrderStatus.DELIVERED and feedback is None,
@@ -142,35 +314,26 @@ def tracking_view(
         if timeline.COMPENSATION_ISSUED in kinds
         else [],
     )
-    stop = _current_stop(session, order.id)
-    if stop is None:
+    stop = found.stop
+    if stop is None or found.mine is None:
         return view
     route = stop.route
     # The stop before this one matters only while the route is on the road: its courier's
     # position is shown once that stop is done.
-    previous = _previous_stop_id(session, stop) if route.status is RouteStatus.DEPARTED else None
-    progress = progress_of(session, [stop.id] if previous is None else [previous, stop.id])
-    mine = progress[stop.id]
-    final = mine.final_event
-    proof = None
-    if final is not None and final.kind in (StopEventKind.DELIVERED, StopEventKind.PICKUP_DONE):
-        proof = Proof(
-            recipient_first_name=_first_name(final.recipient_name),
-            has_signature=final.signature_ref is not None,
-            has_photo=final.photo_ref is not None,
-            at=final.occurred_at,
-        )
+    previous = found.previous if route.status is RouteStatus.DEPARTED else None
+    outcomes = _outcomes(session, found.mine, previous, found.progress_mark, memo)
+    mine = outcomes[stop.id]
     eta_from, eta_until, late = None, None, False
     if route.status is RouteStatus.DEPARTED and not is_done(mine.state):
         eta_from, eta_until, late = _eta_window(session, route, stop, now, settings, view)
     return replace(
         view,
-        proof=proof,
+        proof=mine.proof,
         eta_from=eta_from,
         eta_until=eta_until,
         running_late=late,
         courier_position=_position_if_heading_here(
-            session, route, mine, progress.get(previous) if previous else None, settings
+            session, route, mine, outcomes[previous.stop_id] if previous else None, settings
         ),
     )
 
@@ -199,28 +362,6 @@ def give_feedback(
         at=now,
     )
     return feedback
-
-
-def _current_stop(session: Session, order_id: int) -> Stop | None:
-    """The order's stop on the latest published route, if it has one."""
-    return session.scalars(
-        select(Stop)
-        .join(Route, Stop.route_id == Route.id)
-        .join(Plan, Route.plan_id == Plan.id)
-        .where(Stop.order_id == order_id, Plan.status == PlanStatus.PUBLISHED)
-        .options(contains_eager(Stop.route))
-        .order_by(Stop.id.desc())
-        .limit(1)
-    ).first()
-
-
-def _previous_stop_id(session: Session, stop: Stop) -> int | None:
-    return session.scalar(
-        select(Stop.id)
-        .where(Stop.route_id == stop.route_id, Stop.sequence < stop.sequence)
-        .order_by(Stop.sequence.desc())
-        .limit(1)
-    )
 
 
 def _first_name(name: str | None) -> str | None:
@@ -272,8 +413,8 @@ def _projection(
 def _position_if_heading_here(
     session: Session,
     route: Route,
-    mine: StopProgress,
-    previous: StopProgress | None,
+    mine: _Outcome,
+    previous: _Outcome | None,
     settings: TrackingSettings,
 ) -> ApproximatePosition | None:
     """Only while the previous stop (`None`: this is the first) is done, or the route just

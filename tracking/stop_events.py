@@ -102,6 +102,10 @@ class StopProgress:
         return self.events[-1] if is_done(self.state) else None
 
 
+# What a stop without events (or one that does not exist) has made so far.
+_PENDING = StopProgress(StopState.PENDING, ())
+
+
 def record_stop_event(
     session: Session,
     courier_id: int,
@@ -226,6 +230,16 @@ def _record_on_timeline(session: Session, event: StopEvent) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A stop as its progress is read: the id its visit's events are filed under, and
+    whether it delivers or picks up (which decides the states its events lead to)."""
+
+    stop_id: int
+    origin_id: int
+    kind: OrderKind
+
+
 def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProgress]:
     """Each stop's state and events (oldest first); stops without events are pending.
 
@@ -233,14 +247,20 @@ def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProg
     """
     ids = list(stop_ids)
     query = select(Stop.id, Stop.origin_stop_id, Order.kind).join(Order, Stop.order_id == Order.id)
-    kinds: dict[int, OrderKind] = {}
-    origin_of: dict[int, int] = {}
-    for row in session.execute(query.where(Stop.id.in_(ids))):
-        kinds[row.id] = row.kind
-        origin_of[row.id] = row.origin_stop_id or row.id
+    found = {
+        row.id: Visit(row.id, row.origin_stop_id or row.id, row.kind)
+        for row in session.execute(query.where(Stop.id.in_(ids)))
+    }
+    progress = progress_of_visits(session, found.values())
+    return {stop_id: progress.get(stop_id, _PENDING) for stop_id in ids}
+
+
+def progress_of_visits(session: Session, visits: Iterable[Visit]) -> dict[int, StopProgress]:
+    """`progress_of` for a caller that has read its stops' visits already: one query."""
+    visits = list(visits)
     by_origin: dict[int, list[StopEvent]] = defaultdict(list)
-    if origin_of:
-        origins = set(origin_of.values())
+    if visits:
+        origins = {v.origin_id for v in visits}
         origin = func.coalesce(Stop.origin_stop_id, Stop.id)
         # Said so that the indexes on stop.id and stop.origin_stop_id find the visits' rows (a
         # condition on `origin` itself read every stop event). A row this also finds of another
@@ -254,10 +274,10 @@ def progress_of(session: Session, stop_ids: Iterable[int]) -> dict[int, StopProg
         for event, event_origin in found:
             by_origin[event_origin].append(event)
     progress = {}
-    for stop_id in ids:
-        events = by_origin[origin_of[stop_id]] if stop_id in origin_of else []
-        state = state_after((e.kind for e in events), kinds[stop_id]) if events else None
-        progress[stop_id] = StopProgress(state or StopState.PENDING, tuple(events))
+    for visit in visits:
+        events = by_origin[visit.origin_id]
+        state = state_after((e.kind for e in events), visit.kind) if events else None
+        progress[visit.stop_id] = StopProgress(state or StopState.PENDING, tuple(events))
     return progress
 
 

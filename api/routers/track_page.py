@@ -32,7 +32,7 @@ router = APIRouter(tags=["customer tracking"])
 _limiter_lock = threading.Lock()
 
 
-def get_miss_limiter(request: Request) -> MissLimiter:
+async def get_miss_limiter(request: Request) -> MissLimiter:
     """One limiter per application, made on first use from its settings."""
     state = request.app.state
     with _limiter_lock:
