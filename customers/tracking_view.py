@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyload, sessionmaker
 
 from customers import case_summaries
@@ -101,22 +101,29 @@ def find_order(session: Session, code: str) -> Order:
     A malformed code is looked up too, as a code no order has: a wrong code and an unknown one
     take the same path and the same time, so neither tells a guesser anything.
     """
-    found = session.scalars(_by_code(select(Order), code)).unique().first()
+    found = session.scalars(_ORDER_BY_CODE, _code_parameter(code)).unique().first()
     if found is None or not is_well_formed(code):
         raise TrackingCodeUnknown()
     return found
 
 
-def _by_code(query: _Query, code: str) -> _Query:
-    """`query` of the order `code` names, with its windows: a malformed code is looked up as
-    a code no order has (see `find_order`)."""
-    probe = code if is_well_formed(code) else _NO_ORDER_HAS_THIS_CODE
-    return query.where(Order.tracking_code == probe).options(
+def _by_code(query: _Query) -> _Query:
+    """`query` of the order the `code` parameter names, with its windows. Made once per query:
+    a statement used again is not analysed again for the compiled-statement cache."""
+    return query.where(Order.tracking_code == bindparam("code")).options(
         # Windows in the same query; parcels and lines only for a caller that reads them.
         joinedload(Order.windows),
         lazyload(Order.parcels),
         lazyload(Order.lines),
     )
+
+
+def _code_parameter(code: str) -> dict[str, str]:
+    """A malformed code is looked up as a code no order has (see `find_order`)."""
+    return {"code": code if is_well_formed(code) else _NO_ORDER_HAS_THIS_CODE}
+
+
+_ORDER_BY_CODE = _by_code(select(Order))
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +190,13 @@ def _with_visit() -> Select[Order, Stop, int, int | None, OrderKind, int | None,
     )
 
 
-_WITH_VISIT = _with_visit()
+_WITH_VISIT = _by_code(_with_visit())
 
 
 def _find_with_visit(session: Session, code: str) -> _Found:
     """`find_order`, with the order's current stop, its route and the stop before it, in one
     query: a tracking page is read far more often than anything on it changes."""
-    row = session.execute(_by_code(_WITH_VISIT, code)).unique().first()
+    row = session.execute(_WITH_VISIT, _code_parameter(code)).unique().first()
     if row is None or not is_well_formed(code):
         raise TrackingCodeUnknown()
     order, stop, previous_id, previous_origin, previous_kind, timeline_mark, progress_mark = row
