@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, union_all
+from sqlalchemy import ColumnElement, Select, UnaryExpression, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from infra import position_cache
@@ -93,7 +93,7 @@ def record_pings(
             candidates[ping.device_at] = index
     if not candidates:
         return result
-    stored = _stored_around(session, courier_id, min(candidates), max(candidates))
+    stored, latest_stored = _stored_around(session, courier_id, min(candidates), max(candidates))
     stored_times = {p.device_at for p in stored}
     timeline = Timeline([_fix(p) for p in stored])
     for device_at in sorted(candidates):
@@ -129,22 +129,36 @@ def record_pings(
     result.duplicates.sort()
     result.rejected.sort(key=lambda r: r.index)
     if result.accepted:
-        result.lateness = _tell_live_pages(
-            session, courier_id, {pings[i].device_at for i in result.accepted}, now, eta_settings
-        )
+        newest = max((pings[i] for i in result.accepted), key=lambda p: p.device_at)
+        if latest_stored is None or latest_stored.device_at < newest.device_at:
+            result.lateness = _tell_live_pages(
+                session, _stored_ping(courier_id, newest, now), now, eta_settings
+            )
+        # Else a late upload of older pings: the courier is where they were.
     return result
+
+
+def _stored_ping(courier_id: int, ping: PingIn, received_at: datetime) -> PositionPing:
+    """The row just stored for `ping`, as read back (not added to the session: it is there)."""
+    return PositionPing(
+        courier_id=courier_id,
+        device_at=ping.device_at,
+        lat=ping.lat,
+        lng=ping.lng,
+        accuracy_m=ping.accuracy_m,
+        speed_m_s=ping.speed_m_s,
+        heading_deg=ping.heading_deg,
+        received_at=received_at,
+    )
 
 
 def _tell_live_pages(
     session: Session,
-    courier_id: int,
-    accepted_at: set[datetime],
+    latest: PositionPing,
     now: datetime,
     eta_settings: TrackingSettings | None,
 ) -> LatenessChange | None:
-    latest = latest_ping(session, courier_id)
-    if latest is None or latest.device_at not in accepted_at:
-        return None  # a late upload of older pings: the courier is where they were
+    courier_id = latest.courier_id
     context = live_feed.courier_moved(session, courier_id, latest)
     # Before the ETAs are refreshed: from here on, this transaction reads the courier's
     # position from the database, where the new one is.
@@ -203,30 +217,39 @@ def latest_position(session: Session, courier_id: int) -> LatestPosition | None:
 
 def _stored_around(
     session: Session, courier_id: int, first: datetime, last: datetime
-) -> list[PositionPing]:
+) -> tuple[list[PositionPing], PositionPing | None]:
     """The courier's stored pings from `first` to `last` and the nearest one on either side
     (within NEIGHBOUR_SPAN): every neighbour a batch's pings can have. Loading the whole span
-    instead cost each ping a courier's whole day of pings by the evening."""
+    instead cost each ping a courier's whole day of pings by the evening. And the courier's
+    latest stored ping, whenever it was: whether the batch moves the courier."""
     of_courier = PositionPing.courier_id == courier_id
     at = PositionPing.device_at
-    within = select(PositionPing.id).where(of_courier, at >= first, at <= last)
-    before = (
-        select(PositionPing.id)
-        .where(of_courier, at < first, at >= first - NEIGHBOUR_SPAN)
-        .order_by(at.desc())
-        .limit(1)
-        .subquery()
+    within = select(PositionPing.id, literal(False).label("latest")).where(
+        of_courier, at >= first, at <= last
     )
-    after = (
-        select(PositionPing.id)
-        .where(of_courier, at > last, at <= last + NEIGHBOUR_SPAN)
-        .order_by(at)
-        .limit(1)
-        .subquery()
-    )
+
+    def first_of(
+        *where: ColumnElement[bool], order: UnaryExpression[datetime], latest: bool = False
+    ) -> Select[int, bool]:
+        one = select(PositionPing.id).where(of_courier, *where).order_by(order).limit(1)
+        found = one.subquery()
+        return select(found.c.id, literal(latest).label("latest"))
+
+    before = first_of(at < first, at >= first - NEIGHBOUR_SPAN, order=at.desc())
+    after = first_of(at > last, at <= last + NEIGHBOUR_SPAN, order=at.asc())
+    latest = first_of(order=at.desc(), latest=True)
     # One round trip: a ping is sent every few seconds by every courier on the road.
-    ids = union_all(within, select(before.c.id), select(after.c.id))
-    return list(session.scalars(select(PositionPing).where(PositionPing.id.in_(ids)).order_by(at)))
+    ids = union_all(within, before, after, latest).subquery()
+    neighbours: dict[int, PositionPing] = {}
+    newest = None
+    for ping, is_latest in session.execute(
+        select(PositionPing, ids.c.latest).join(ids, PositionPing.id == ids.c.id).order_by(at)
+    ):
+        if is_latest:
+            newest = ping
+        else:
+            neighbours[ping.id] = ping
+    return list(neighbours.values()), newest
 
 
 def latest_ping(session: Session, courier_id: int) -> PositionPing | None:
