@@ -78,7 +78,16 @@ def answer_by_code(
     except TrackingCodeUnknown:
         limiter.record_miss(client_key(request), now)
         raise
-    return JSONResponse(out.model_dump(mode="json"), status_code=status)
+    return _json(out, status=status)
+
+
+def _json(
+    out: ResponseModel, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """`out` as JSON, serialised by pydantic in one step (the most read page of all)."""
+    return Response(
+        out.model_dump_json(), status_code=status, headers=headers, media_type="application/json"
+    )
 
 
 def _wants_html(request: Request) -> bool:
@@ -136,9 +145,7 @@ def track(
             },
             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         )
-    return JSONResponse(
-        TrackingOut.of(view).model_dump(mode="json"), headers={"Cache-Control": "no-store"}
-    )
+    return _json(TrackingOut.of(view), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/track/{code}/feedback", status_code=201, response_model=FeedbackOut)
