@@ -127,7 +127,8 @@ class Allow:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    # Async, as it does no I/O: run in the event loop, not handed to a worker thread.
+    async def __call__(self, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if actor.role not in self.roles:
             allowed = ", ".join(sorted(role.value for role in self.roles))
             raise RoleDenied(
