@@ -1,7 +1,9 @@
 """Database fixtures: one migrated database per run, one rolled-back transaction per test.
 
 The suite runs on a temporary SQLite file, or on PostgreSQL when SAMEDAY_DATABASE_URL names
-one; there every run migrates a fresh schema of its own and drops it at the end.
+one; there every run migrates a fresh schema of its own and drops it at the end. Under
+pytest-xdist each worker process is such a run: its databases (files in its own temporary
+directory, schemas of random names) are never another worker's.
 """
 
 from __future__ import annotations
@@ -53,6 +55,28 @@ def make_settings(database_url: str, **sections: object) -> Settings:
     }
     values.update(sections)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--alone",
+        choices=("include", "skip", "only"),
+        default="include",
+        help="tests marked `alone`: run them with the others (include, the default), leave "
+        "them out (skip: scripts/check's parallel run) or run only them (only: its run after)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mode = config.getoption("--alone")
+    if mode == "include":
+        return
+    wanted = mode == "only"
+    kept = [item for item in items if (item.get_closest_marker("alone") is not None) == wanted]
+    left_out = [item for item in items if (item.get_closest_marker("alone") is not None) != wanted]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 def postgres_url() -> str | None:

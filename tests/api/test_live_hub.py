@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
+import pytest
 from sqlalchemy.orm import sessionmaker
 
 from api.live_hub import IdSequence, LiveHub, StreamFilter, sse_event
@@ -227,6 +228,7 @@ def test_every_stream_gets_the_same_text_of_an_event_rendered_once():
     run(test)
 
 
+@pytest.mark.alone
 def test_commits_in_quick_succession_are_gathered_into_one_read_per_interval():
     interval_s = 0.2
     hub = LoggedHub(LiveSettings(poll_s=30, min_read_interval_s=interval_s))
@@ -255,6 +257,7 @@ def test_commits_in_quick_succession_are_gathered_into_one_read_per_interval():
     run(test)
 
 
+@pytest.mark.alone
 def test_a_quiet_reader_answers_a_commit_at_once():
     hub = LoggedHub(LiveSettings(poll_s=30, min_read_interval_s=1.0))
 

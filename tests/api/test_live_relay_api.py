@@ -76,6 +76,7 @@ def apps_on_redis(committed_db) -> Iterator[tuple[FastAPI, str]]:
         yield here, base
 
 
+@pytest.mark.alone
 def test_an_event_committed_in_one_process_reaches_another_s_stream_through_redis(
     apps_on_redis, dispatcher
 ):
@@ -92,6 +93,7 @@ def test_an_event_committed_in_one_process_reaches_another_s_stream_through_redi
     assert delay_s < 3
 
 
+@pytest.mark.alone
 def test_with_redis_down_the_api_serves_and_streams_find_events_by_polling(
     committed_db, dispatcher
 ):

@@ -157,6 +157,7 @@ def test_the_stream_keeps_to_its_day_and_depot(client, committed_db, dispatcher)
     assert [e.id for e in parse(response.text)] == [mine, all_depots]
 
 
+@pytest.mark.alone
 def test_without_a_starting_id_the_stream_begins_with_what_happens_next(committed_db, dispatcher):
     day = a_day()
     record(committed_db, day, "old")

@@ -175,6 +175,7 @@ def eventually(check: Any, timeout_s: float = 5) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.alone
 def test_the_dispatcher_watches_couriers_move_and_stops_go_late_live(server, committed_db):
     from playwright.sync_api import expect, sync_playwright
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import routing
 from dispatch.plan_files import read_plan_files
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+# Solves under a time limit: a first plan needs the CPU to itself.
+pytestmark = pytest.mark.alone
 
 
 def test_repeated_solves_with_breaks_in_one_process_serve_every_order() -> None:

@@ -56,6 +56,7 @@ def test_antipodal_points_are_half_the_circumference_apart() -> None:
     assert distance[0, 1] == pytest.approx(np.pi * 6_371_008.8, abs=1)
 
 
+@pytest.mark.alone
 def test_haversine_of_two_thousand_locations_is_fast() -> None:
     rng = np.random.default_rng(1)
     lats = rng.uniform(42.6, 42.8, 2000)

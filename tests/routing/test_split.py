@@ -20,6 +20,9 @@ from tests.routing.factories import (
     window,
 )
 
+# The parts are solved under time limits of a second or less: a first plan needs the CPU to itself.
+pytestmark = pytest.mark.alone
+
 # Two depots 20 km apart on a line, three customers around each.
 POINTS = [(0, 0), (20_000, 0), (1000, 0), (0, 1500), (-800, 300), (21_000, 0), (20_000, 900)]
 
