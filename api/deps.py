@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.schemas.common import MAX_ID
@@ -20,11 +22,33 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, else rolled back."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the handler returns, else rolled back.
+
+    Async so that opening the session costs no hand-over to a worker thread (nothing is asked
+    of the database until the handler's first statement); ending it talks to the database, in
+    a worker thread.
+    """
     factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session, session.begin():
+    session = factory()
+    try:
+        session.begin()
         yield session
+    except BaseException:
+        # Shielded: a request cancelled (its client gone) still gives its connection back.
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end, session, commit=False)
+        raise
+    await run_in_threadpool(_end, session, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    """Commits (or rolls back) and closes: as `with session, session.begin()` ends."""
+    with session:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
 
 
 async def get_now(request: Request) -> datetime:
