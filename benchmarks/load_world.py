@@ -148,6 +148,9 @@ class served:
         if self._profile.redis_url is not None:
             env |= {
                 "SAMEDAY_REDIS_URL": self._profile.redis_url,
+                # Keys of their own: courier ids start again in each fresh database, and an
+                # earlier run's cached positions would be read as this run's.
+                "SAMEDAY_REDIS_NAMESPACE": f"sameday_load_{secrets.token_hex(4)}",
                 "SAMEDAY_PLANNING_EXECUTOR": "celery",
             }
             self._start("worker", env, "worker", "--loglevel", "warning")
