@@ -156,15 +156,6 @@ class Subscription:
             events.append(self._queue.get_nowait())
         return events
 
-    async def next(self, timeout_s: float) -> LiveRecord | None:
-        """The next event alone, or None when none came within `timeout_s` (for scripts that
-        wait for one event at a time; streams use `take`)."""
-        try:
-            event = await asyncio.wait_for(self._queue.get(), timeout_s)
-        except TimeoutError:
-            return None
-        return event.record
-
 
 class StreamSlot:
     """One of the process's `max_streams` places; released once, however the stream ends."""
