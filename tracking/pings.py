@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, UnaryExpression, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -108,18 +108,7 @@ def record_pings(
             continue
         # A concurrent request may store the same ping first: then it is a duplicate.
         inserted = insert_unless_present(
-            session,
-            PositionPing,
-            {
-                "courier_id": courier_id,
-                "device_at": ping.device_at,
-                "lat": ping.lat,
-                "lng": ping.lng,
-                "accuracy_m": ping.accuracy_m,
-                "speed_m_s": ping.speed_m_s,
-                "heading_deg": ping.heading_deg,
-                "received_at": now,
-            },
+            session, PositionPing, _row_of(courier_id, ping, received_at=now)
         )
         if not inserted:
             result.duplicates.append(index)
@@ -132,24 +121,28 @@ def record_pings(
         newest = max((pings[i] for i in result.accepted), key=lambda p: p.device_at)
         if latest_stored is None or latest_stored.device_at < newest.device_at:
             result.lateness = _tell_live_pages(
-                session, _stored_ping(courier_id, newest, now), now, eta_settings
+                session,
+                # The row just stored, as read back (not added to the session: it is there).
+                PositionPing(**_row_of(courier_id, newest, received_at=now)),
+                now,
+                eta_settings,
             )
         # Else a late upload of older pings: the courier is where they were.
     return result
 
 
-def _stored_ping(courier_id: int, ping: PingIn, received_at: datetime) -> PositionPing:
-    """The row just stored for `ping`, as read back (not added to the session: it is there)."""
-    return PositionPing(
-        courier_id=courier_id,
-        device_at=ping.device_at,
-        lat=ping.lat,
-        lng=ping.lng,
-        accuracy_m=ping.accuracy_m,
-        speed_m_s=ping.speed_m_s,
-        heading_deg=ping.heading_deg,
-        received_at=received_at,
-    )
+def _row_of(courier_id: int, ping: PingIn, *, received_at: datetime) -> dict[str, Any]:
+    """The stored row of `ping`."""
+    return {
+        "courier_id": courier_id,
+        "device_at": ping.device_at,
+        "lat": ping.lat,
+        "lng": ping.lng,
+        "accuracy_m": ping.accuracy_m,
+        "speed_m_s": ping.speed_m_s,
+        "heading_deg": ping.heading_deg,
+        "received_at": received_at,
+    }
 
 
 def _tell_live_pages(
