@@ -29,6 +29,8 @@ SLICE_S = 5.0
 # Live events of a moving courier: the projection waits for its slice to end (see above).
 MOVEMENT = frozenset({live_feed.POSITION, lateness.ETAS, lateness.LATE, lateness.LATE_CLEARED})
 MAX_ROUTES = 4096
+# Spreads consecutive route ids evenly over a slice (see `PublicEtas._slice`).
+_GOLDEN_FRACTION = 0.6180339887
 _CACHE = "sameday_public_etas"
 
 
@@ -54,8 +56,12 @@ class PublicEtas:
         self._forgets: dict[int, int] = {}
         self._lock = threading.Lock()
 
-    def _slice(self, now: datetime) -> int:
-        return int(now.timestamp() // self._slice_s)
+    def _slice(self, route_id: int, now: datetime) -> int:
+        """Each route's slices start at an offset of their own: were they all to end at once,
+        every route would be projected again in the same instant, a burst that the reads
+        arriving then would queue behind."""
+        offset_s = (route_id * _GOLDEN_FRACTION) % 1.0 * self._slice_s
+        return int((now.timestamp() + offset_s) // self._slice_s)
 
     def version(self, route_id: int) -> int:
         """Read before projecting, handed to `put`."""
@@ -65,7 +71,7 @@ class PublicEtas:
     def get(self, route_id: int, now: datetime) -> RouteProjection | None:
         with self._lock:
             kept = self._kept.get(route_id)
-            if kept is None or kept[0] != self._slice(now):
+            if kept is None or kept[0] != self._slice(route_id, now):
                 return None
             self._kept.move_to_end(route_id)
             return kept[1]
@@ -76,7 +82,7 @@ class PublicEtas:
         with self._lock:
             if self._forgets.get(route_id, 0) != version:
                 return  # the route changed while it was projected
-            self._kept[route_id] = (self._slice(now), projection)
+            self._kept[route_id] = (self._slice(route_id, now), projection)
             self._kept.move_to_end(route_id)
             while len(self._kept) > self._max_routes:
                 self._kept.popitem(last=False)

@@ -26,10 +26,31 @@ def test_a_projection_is_kept_for_the_rest_of_its_slice_of_the_clock():
     cache = public_etas.PublicEtas(slice_s=5)
     at = START + timedelta(seconds=1)
     cache.put(7, at, {1: AT_NINE}, version=cache.version(7))
+    kept_until = _end_of_slice(cache, 7, at)
 
-    assert cache.get(7, at + timedelta(seconds=3)) == {1: AT_NINE}
-    assert cache.get(7, at + timedelta(seconds=4)) is None  # the next slice
+    assert timedelta(0) < kept_until - at <= timedelta(seconds=5)
+    assert cache.get(7, kept_until - timedelta(seconds=0.1)) == {1: AT_NINE}
+    assert cache.get(7, kept_until) is None  # the next slice
     assert cache.get(8, at) is None
+
+
+def test_the_routes_slices_end_at_instants_of_their_own():
+    # Were they to end together, every route would be projected again at once.
+    cache = public_etas.PublicEtas(slice_s=5)
+    ends = set()
+    for route_id in range(1, 11):
+        cache.put(route_id, START, {1: AT_NINE}, version=0)
+        ends.add(_end_of_slice(cache, route_id, START))
+
+    assert len(ends) == 10
+
+
+def _end_of_slice(cache: public_etas.PublicEtas, route_id: int, at: datetime) -> datetime:
+    """The first tenth of a second from `at` at which the route's projection is gone."""
+    step = timedelta(seconds=0.1)
+    while cache.get(route_id, at) is not None:
+        at += step
+    return at
 
 
 def test_a_forgotten_route_is_projected_again_and_a_projection_older_than_a_forget_not_kept():
