@@ -30,6 +30,14 @@ class Lru(Generic[K, V]):
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
 
+    def pop(self, key: K) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)

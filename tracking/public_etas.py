@@ -14,7 +14,6 @@ next slice at the latest.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra import live_events
 from infra.db import add_session_info
+from infra.lru import Lru
 from tracking import lateness, live_feed
 
 SLICE_S = 5.0
@@ -50,7 +50,8 @@ class PublicEtas:
     def __init__(self, *, slice_s: float = SLICE_S, max_routes: int = MAX_ROUTES) -> None:
         self._slice_s = slice_s
         self._max_routes = max_routes
-        self._kept: OrderedDict[int, tuple[int, RouteProjection]] = OrderedDict()
+        # Route id -> the slice it was projected in, and the projection.
+        self._kept: Lru[int, tuple[int, RouteProjection]] = Lru(max_routes)
         # How often each route was forgotten: a projection computed from what was read
         # before a forget is not kept after it.
         self._forgets: dict[int, int] = {}
@@ -73,7 +74,6 @@ class PublicEtas:
             kept = self._kept.get(route_id)
             if kept is None or kept[0] != self._slice(route_id, now):
                 return None
-            self._kept.move_to_end(route_id)
             return kept[1]
 
     def put(
@@ -82,10 +82,7 @@ class PublicEtas:
         with self._lock:
             if self._forgets.get(route_id, 0) != version:
                 return  # the route changed while it was projected
-            self._kept[route_id] = (self._slice(route_id, now), projection)
-            self._kept.move_to_end(route_id)
-            while len(self._kept) > self._max_routes:
-                self._kept.popitem(last=False)
+            self._kept.put(route_id, (self._slice(route_id, now), projection))
 
     def forget(self, route_ids: Iterable[int]) -> None:
         with self._lock:
@@ -94,7 +91,7 @@ class PublicEtas:
                 self._forgets.clear()
                 self._kept.clear()
             for route_id in route_ids:
-                self._kept.pop(route_id, None)
+                self._kept.pop(route_id)
                 self._forgets[route_id] = self._forgets.get(route_id, 0) + 1
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import add_session_info
+from infra.lru import Lru
 
 _PACE = "sameday_eta_refresh_pace"
 # Routes remembered; the oldest are dropped first (a dropped route is simply due again).
@@ -27,8 +28,8 @@ MAX_ROUTES = 8192
 class RefreshPace:
     def __init__(self, interval_s: float, *, max_routes: int = MAX_ROUTES) -> None:
         self._interval_s = interval_s
-        self._max_routes = max_routes
-        self._last: dict[int, datetime] = {}
+        # Route id -> when a ping last projected it.
+        self._last: Lru[int, datetime] = Lru(max_routes)
         self._lock = threading.Lock()
 
     def claim(self, route_id: int, now: datetime) -> bool:
@@ -38,10 +39,7 @@ class RefreshPace:
             # A clock set back (a simulated day started again) makes the route due as well.
             if last is not None and 0 <= (now - last).total_seconds() < self._interval_s:
                 return False
-            self._last.pop(route_id, None)
-            self._last[route_id] = now
-            if len(self._last) > self._max_routes:
-                del self._last[next(iter(self._last))]
+            self._last.put(route_id, now)
             return True
 
 
