@@ -129,10 +129,9 @@ _ORDER_BY_CODE = _by_code(select(Order))
 @dataclass(frozen=True, slots=True)
 class _Found:
     order: Order
-    # The order's stop on the latest published plan, with its route, and the visits whose
-    # progress the page reads: this stop's, and the one before it on the route.
+    # The order's stop on the latest published plan, with its route, and the visit of the
+    # stop before it on the route (the page reads its progress too).
     stop: Stop | None
-    mine: Visit | None
     previous: Visit | None
     # The latest event the customer's timeline, and the progress of these two visits, are
     # made from: what they were kept under (see `TrackingMemo`).
@@ -201,12 +200,11 @@ def _find_with_visit(session: Session, code: str) -> _Found:
         raise TrackingCodeUnknown()
     order, stop, previous_id, previous_origin, previous_kind, timeline_mark, progress_mark = row
     if stop is None:
-        return _Found(order, None, None, None, timeline_mark, None)
-    mine = Visit(stop.id, origin_of_stop(stop), order.kind)
+        return _Found(order, None, None, timeline_mark, None)
     before = None
     if previous_id is not None:
         before = Visit(previous_id, previous_origin or previous_id, previous_kind)
-    return _Found(order, stop, mine, before, timeline_mark, progress_mark)
+    return _Found(order, stop, before, timeline_mark, progress_mark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,13 +320,14 @@ def tracking_view(
         else [],
     )
     stop = found.stop
-    if stop is None or found.mine is None:
+    if stop is None:
         return view
     route = stop.route
     # The stop before this one matters only while the route is on the road: its courier's
     # position is shown once that stop is done.
     previous = found.previous if route.status is RouteStatus.DEPARTED else None
-    outcomes = _outcomes(session, found.mine, previous, found.progress_mark, memo)
+    this_visit = Visit(stop.id, origin_of_stop(stop), order.kind)
+    outcomes = _outcomes(session, this_visit, previous, found.progress_mark, memo)
     mine = outcomes[stop.id]
     eta_from, eta_until, late = None, None, False
     if route.status is RouteStatus.DEPARTED and not is_done(mine.state):
