@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from api.admission import BACKGROUND_CONNECTIONS, admitted_at_once
 from api.app import create_app
@@ -20,21 +21,46 @@ from tests.serving import serving
 pytestmark = pytest.mark.slow
 
 
-def busy_app(committed_db: CommittedDatabase, *, pool: int, wait_s: float) -> FastAPI:
+def busy_app(
+    committed_db: CommittedDatabase, *, pool: int, wait_s: float, overflow: int = 0
+) -> FastAPI:
     settings = committed_db.settings.model_copy(
         update={
             "database": committed_db.settings.database.model_copy(
-                update={"pool_size": pool, "max_overflow": 0, "admission_wait_s": wait_s}
+                update={"pool_size": pool, "max_overflow": overflow, "admission_wait_s": wait_s}
             )
         }
     )
     return create_app(settings)
 
 
-def test_places_follow_the_pool_less_the_background_work(committed_db: CommittedDatabase):
+def test_places_follow_the_pool_kept_open_less_the_background_work(
+    committed_db: CommittedDatabase,
+):
     settings = committed_db.settings
-    pool = settings.database.pool_size + settings.database.max_overflow
-    assert admitted_at_once(settings) == pool - BACKGROUND_CONNECTIONS
+    assert admitted_at_once(settings) == settings.database.pool_size - BACKGROUND_CONNECTIONS
+
+
+def test_a_busy_process_opens_no_connection_beyond_its_pool(committed_db: CommittedDatabase):
+    """Requests admitted onto the pool's overflow would each open and close a connection of
+    their own; with the places taken from the connections kept open, 80 requests at once open
+    no more connections than the pool keeps, however large the overflow."""
+    with committed_db.sessions() as session, session.begin():
+        headers = auth_headers(committed_db.settings, make_user(session, role=Role.DISPATCHER))
+    pool_size = BACKGROUND_CONNECTIONS + 2
+    app = busy_app(committed_db, pool=pool_size, overflow=10, wait_s=60)
+    opened: list[object] = []
+    event.listen(app.state.engine, "connect", lambda _connection, _record: opened.append(1))
+    limits = httpx.Limits(max_connections=100)
+    with (
+        serving(app) as base,
+        httpx.Client(base_url=base, timeout=60, limits=limits) as http,
+        ThreadPoolExecutor(80) as pool,
+    ):
+        answers = list(pool.map(lambda _: http.get("/orders", headers=headers), range(80)))
+
+    assert [a.status_code for a in answers] == [200] * 80
+    assert 1 <= len(opened) <= pool_size
 
 
 def test_a_request_waiting_longer_than_admission_allows_is_a_503_server_busy(
