@@ -9,7 +9,7 @@ from typing import Annotated
 import jwt
 from fastapi import Cookie, Depends
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from api.deps import NowDep, SessionDep, SettingsDep
@@ -73,6 +73,16 @@ def current_actor(
     return actor_of_token(token or cookie_token, session, settings, now)
 
 
+# The courier comes in the same query, into the session: couriers sign every ping with their
+# token, and the ping reads the courier again. Built once, as it runs for every request.
+_SIGNED_IN = "sameday_signed_in"
+_USER_WITH_COURIER = (
+    select(User, Courier)
+    .outerjoin(Courier, Courier.user_id == User.id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
 def actor_of_token(token: str | None, session: Session, settings: Settings, now: datetime) -> Actor:
     """Raises NotAuthenticated for a missing, expired, forged or revoked token."""
     if not token:
@@ -100,13 +110,10 @@ def actor_of_token(token: str | None, session: Session, settings: Settings, now:
     issued = claims["iat"]
     if not isinstance(issued, int | float):
         raise _invalid("the access token is not valid")
-    # The courier's id comes in the same query: couriers sign every ping with their token.
-    found = session.execute(
-        select(User, Courier.id)
-        .outerjoin(Courier, Courier.user_id == User.id)
-        .where(User.id == int(subject))
-    ).first()
-    user, courier_id = (found[0], found[1]) if found is not None else (None, None)
+    found = session.execute(_USER_WITH_COURIER, {"user_id": int(subject)}).first()
+    user, courier = (found[0], found[1]) if found is not None else (None, None)
+    # The session's identity map holds only rows something else holds: kept for the request.
+    session.info[_SIGNED_IN] = (user, courier)
     if user is None or not user.is_active or user.role.value != claims["role"]:
         raise _invalid("the access token no longer matches an active account")
     if user.tokens_revoked_at is not None and issued < user.tokens_revoked_at.timestamp():
@@ -115,7 +122,7 @@ def actor_of_token(token: str | None, session: Session, settings: Settings, now:
         user_id=user.id,
         username=user.username,
         role=user.role,
-        courier_id=courier_id if user.role is Role.COURIER else None,
+        courier_id=courier.id if courier is not None and user.role is Role.COURIER else None,
         # Only dispatchers are scoped: an admin's account never narrows what they see.
         depot_id=user.depot_id if user.role is Role.DISPATCHER else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -10,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import Executable
 
 from infra.settings import Settings
 
@@ -89,12 +91,18 @@ def insert_unless_present(
     """Inserts one row unless a row with the same unique key is there (stored meanwhile by a
     concurrent request, say); whether it did. One statement, where an ORM add in a savepoint
     that catches the IntegrityError takes three round trips."""
-    dialect = session.get_bind().dialect.name
+    statement = _insert_unless_present(session.get_bind().dialect.name, model)
+    return session.execute(statement, dict(values)).first() is not None
+
+
+@functools.cache
+def _insert_unless_present(dialect: str, model: type[DeclarativeBase]) -> Executable:
+    """Built once per table, its values bound at execution: the hot path of every ping, where
+    building it anew cost more than running it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # The table's own insert, not the ORM's bulk path, which costs more than the round trip.
     table = cast(Table, model.__table__)
-    statement = insert(table).values(**values).on_conflict_do_nothing()
-    return session.execute(statement.returning(*table.primary_key)).first() is not None
+    return insert(table).on_conflict_do_nothing().returning(*table.primary_key)
 
 
 def add_session_info(sessions: sessionmaker[Session], key: str, value: object) -> None:

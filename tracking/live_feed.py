@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager
 
 from infra import live_events
@@ -78,24 +78,28 @@ def route_context(session: Session, route: Route, vehicle: Vehicle | None = None
     )
 
 
+# Built once, as for every ping of a courier on the road: building it anew cost more than
+# running it. The plan and the vehicle name the live event that follows (`route_context`):
+# read here, not by queries of their own.
+_ROUTE_UNDER_WAY = (
+    select(Route, Vehicle)
+    .join(Plan, Route.plan_id == Plan.id)
+    .join(Vehicle, Route.vehicle_id == Vehicle.id)
+    .where(
+        Route.courier_id == bindparam("courier_id"),
+        Route.status == RouteStatus.DEPARTED,
+        Plan.status == PlanStatus.PUBLISHED,
+    )
+    .options(contains_eager(Route.plan))
+    .order_by(Route.departed_at.desc(), Route.id.desc())
+    .limit(1)
+)
+
+
 def route_under_way(session: Session, courier_id: int) -> tuple[Route, Vehicle] | None:
     """The courier's departed route of a published plan (the latest departed, should a route
     of an earlier day never have been finished), with its vehicle."""
-    found = session.execute(
-        # The plan and the vehicle name the live event that follows (`route_context`): read
-        # here, not by queries of their own.
-        select(Route, Vehicle)
-        .join(Plan, Route.plan_id == Plan.id)
-        .join(Vehicle, Route.vehicle_id == Vehicle.id)
-        .where(
-            Route.courier_id == courier_id,
-            Route.status == RouteStatus.DEPARTED,
-            Plan.status == PlanStatus.PUBLISHED,
-        )
-        .options(contains_eager(Route.plan))
-        .order_by(Route.departed_at.desc(), Route.id.desc())
-        .limit(1)
-    ).first()
+    found = session.execute(_ROUTE_UNDER_WAY, {"courier_id": courier_id}).first()
     return None if found is None else (found[0], found[1])
 
 

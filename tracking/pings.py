@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, UnaryExpression, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    UnaryExpression,
+    bindparam,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from infra import position_cache
@@ -208,15 +216,13 @@ def latest_position(session: Session, courier_id: int) -> LatestPosition | None:
     return found
 
 
-def _stored_around(
-    session: Session, courier_id: int, first: datetime, last: datetime
-) -> tuple[list[PositionPing], PositionPing | None]:
-    """The courier's stored pings from `first` to `last` and the nearest one on either side
-    (within NEIGHBOUR_SPAN): every neighbour a batch's pings can have. Loading the whole span
-    instead cost each ping a courier's whole day of pings by the evening. And the courier's
-    latest stored ping, whenever it was: whether the batch moves the courier."""
-    of_courier = PositionPing.courier_id == courier_id
+def _stored_around_statement() -> Select[PositionPing, bool]:
+    """The statement of `_stored_around`, built once: a ping is sent every few seconds by
+    every courier on the road, and building it anew cost each ping about a millisecond of
+    construction and cache-key analysis."""
+    of_courier = PositionPing.courier_id == bindparam("courier_id")
     at = PositionPing.device_at
+    first, last = bindparam("first", type_=at.type), bindparam("last", type_=at.type)
     within = select(PositionPing.id, literal(False).label("latest")).where(
         of_courier, at >= first, at <= last
     )
@@ -228,16 +234,36 @@ def _stored_around(
         found = one.subquery()
         return select(found.c.id, literal(latest).label("latest"))
 
-    before = first_of(at < first, at >= first - NEIGHBOUR_SPAN, order=at.desc())
-    after = first_of(at > last, at <= last + NEIGHBOUR_SPAN, order=at.asc())
+    earliest = bindparam("earliest", type_=at.type)
+    latest_bound = bindparam("latest_bound", type_=at.type)
+    before = first_of(at < first, at >= earliest, order=at.desc())
+    after = first_of(at > last, at <= latest_bound, order=at.asc())
     latest = first_of(order=at.desc(), latest=True)
-    # One round trip: a ping is sent every few seconds by every courier on the road.
+    # One round trip.
     ids = union_all(within, before, after, latest).subquery()
+    return select(PositionPing, ids.c.latest).join(ids, PositionPing.id == ids.c.id).order_by(at)
+
+
+_STORED_AROUND = _stored_around_statement()
+
+
+def _stored_around(
+    session: Session, courier_id: int, first: datetime, last: datetime
+) -> tuple[list[PositionPing], PositionPing | None]:
+    """The courier's stored pings from `first` to `last` and the nearest one on either side
+    (within NEIGHBOUR_SPAN): every neighbour a batch's pings can have. Loading the whole span
+    instead cost each ping a courier's whole day of pings by the evening. And the courier's
+    latest stored ping, whenever it was: whether the batch moves the courier."""
+    parameters = {
+        "courier_id": courier_id,
+        "first": first,
+        "last": last,
+        "earliest": first - NEIGHBOUR_SPAN,
+        "latest_bound": last + NEIGHBOUR_SPAN,
+    }
     neighbours: dict[int, PositionPing] = {}
     newest = None
-    for ping, is_latest in session.execute(
-        select(PositionPing, ids.c.latest).join(ids, PositionPing.id == ids.c.id).order_by(at)
-    ):
+    for ping, is_latest in session.execute(_STORED_AROUND, parameters):
         if is_latest:
             newest = ping
         else:
