@@ -106,7 +106,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         )
     engine = make_engine(settings)
     session_factory = make_session_factory(engine)
-    public_etas.install(session_factory, public_etas.PublicEtas())
+    if settings.tracking.eta_refresh_s > 0:
+        # Else every ping refreshes the ETAs, and every read of the page projects them.
+        public_etas.install(
+            session_factory, public_etas.PublicEtas(slice_s=settings.tracking.eta_refresh_s)
+        )
     tracking_view.install_memo(session_factory, tracking_view.TrackingMemo())
     refresh_pace.install(session_factory, refresh_pace.RefreshPace(settings.tracking.eta_refresh_s))
     outbox.enable_shop_copies(session_factory, settings.notifications)

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from api.app import create_app
 from infra.settings import Settings
 from tests.factories import auth_headers
 from tests.tracking.routes import START, RouteSetup, make_tracked_route
@@ -164,5 +165,14 @@ def test_bad_feedback_is_422(client, session):
 def test_the_apps_sessions_carry_every_shared_cache_and_setting(app: FastAPI):
     # Each is put in the sessions' info by its own module: none may drop another's.
     with app.state.session_factory() as session:
-        assert public_etas.cache_of(session) is not None
         assert SHOP_COPY_INFO_KEY in session.info
+        cache = public_etas.cache_of(session)
+        assert cache is not None
+        assert cache.slice_s == app.state.settings.tracking.eta_refresh_s
+
+
+def test_with_etas_refreshed_on_every_ping_the_page_keeps_no_projection(settings: Settings):
+    tracking = settings.tracking.model_copy(update={"eta_refresh_s": 0})
+    app = create_app(settings.model_copy(update={"tracking": tracking}))
+    with app.state.session_factory() as session:
+        assert public_etas.cache_of(session) is None

@@ -48,7 +48,7 @@ def _app_sessions(committed_db: CommittedDatabase) -> sessionmaker[Session]:
     """Sessions as the app's: with the memo and the shared ETA projection."""
     sessions = make_session_factory(committed_db.engine)
     tracking_view.install_memo(sessions, tracking_view.TrackingMemo())
-    public_etas.install(sessions, public_etas.PublicEtas())
+    public_etas.install(sessions, public_etas.PublicEtas(slice_s=SETTINGS.eta_refresh_s))
     return sessions
 
 

@@ -19,6 +19,8 @@ from tracking.plausibility import Limits
 from tracking.stop_events import StopReport, record_stop_event
 
 NOW = START + timedelta(minutes=5)
+# The app's slices last the ETA refresh interval.
+SLICE_S = TrackingSettings().eta_refresh_s
 AT_NINE = public_etas.StopEta(START, False)
 
 
@@ -54,7 +56,7 @@ def _end_of_slice(cache: public_etas.PublicEtas, route_id: int, at: datetime) ->
 
 
 def test_a_forgotten_route_is_projected_again_and_a_projection_older_than_a_forget_not_kept():
-    cache = public_etas.PublicEtas()
+    cache = public_etas.PublicEtas(slice_s=SLICE_S)
     cache.put(7, NOW, {1: AT_NINE}, version=cache.version(7))
     read_before = cache.version(7)
     cache.forget([7])
@@ -67,7 +69,7 @@ def test_a_forgotten_route_is_projected_again_and_a_projection_older_than_a_forg
 
 
 def test_the_least_recently_used_route_goes_first():
-    cache = public_etas.PublicEtas(max_routes=2)
+    cache = public_etas.PublicEtas(slice_s=SLICE_S, max_routes=2)
     for route_id in (1, 2):
         cache.put(route_id, NOW, {route_id: AT_NINE}, version=0)
     assert cache.get(1, NOW) is not None
@@ -116,7 +118,7 @@ def test_customers_of_a_route_share_its_projection_until_a_stop_is_done(
     views()
     # The courier's movement waits for the slice to end ...
     assert projections == []
-    views(NOW + timedelta(seconds=public_etas.SLICE_S))
+    views(NOW + timedelta(seconds=SLICE_S))
     assert projections == [setup.route.id]
 
     with sessions() as session, session.begin():
@@ -137,5 +139,5 @@ def test_customers_of_a_route_share_its_projection_until_a_stop_is_done(
 
 def public_etas_factory(committed_db: CommittedDatabase) -> sessionmaker[Session]:
     sessions = make_session_factory(committed_db.engine)
-    public_etas.install(sessions, public_etas.PublicEtas())
+    public_etas.install(sessions, public_etas.PublicEtas(slice_s=SLICE_S))
     return sessions
