@@ -89,16 +89,16 @@ class RedisMissLimiter:
 
     def blocked_for_s(self, key: str, now: datetime) -> int | None:
         try:
-            pipe = self._client.pipeline(transaction=False)
-            pipe.get(self._prefix + key)
-            pipe.ttl(self._prefix + key)
-            count, ttl_s = pipe.execute()
+            # Asked before every tracking read: the count alone, the wait only when blocked.
+            count = self._client.get(self._prefix + key)
+            if count is None or int(count) < self.allowed:
+                self._succeeded()
+                return None
+            ttl_s = int(self._client.ttl(self._prefix + key))
         except redis.RedisError as exc:
             self._failed(exc)
             return self._fallback.blocked_for_s(key, now)
         self._succeeded()
-        if count is None or int(count) < self.allowed:
-            return None
         # -1: no expiry (cannot happen: it is set with the first miss); -2: expired just now.
         return None if ttl_s == -2 else max(1, ttl_s if ttl_s > 0 else self.window_s)
 
