@@ -181,7 +181,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.runner = None
     app.state.notification_sender = None
     install_error_handlers(app)
+    # A request is matched against the routes in this order: the most requested first (the
+    # couriers' pings, the customers' tracking pages), which were matched after every other.
     for module in (
+        tracking,
+        track_page,
         health,
         accounts,
         depots,
@@ -200,9 +204,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         notifications,
         admin_clock,
         slots,
+        complaints,
+        redelivery,
+        compensation,
     ):
-        app.include_router(module.router)
-    for module in (tracking, track_page, complaints, redelivery, compensation):
         app.include_router(module.router)
     live.install(app, session_factory, settings)
     # Inside the request timing and id (metrics), so a request refused as busy has both.

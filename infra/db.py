@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import Executable
@@ -20,6 +22,9 @@ _SQLITE_READ_ONLY = "sameday_sqlite_read_only"
 # Execution options for a connection or session that only reads: on SQLite its transactions
 # do not take the write lock (elsewhere they change nothing).
 READ_ONLY: dict[str, Any] = {_SQLITE_READ_ONLY: True}
+# A pooled connection idle longer than this is asked whether the server is still there.
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "sameday_idle_since"
 
 
 def is_sqlite(url: str) -> bool:
@@ -40,7 +45,9 @@ def make_engine(settings: Settings, *, foreign_keys: bool = True) -> Engine:
     }
     url = database.url
     if not is_sqlite(url):
-        return create_engine(url, echo=database.echo, pool_pre_ping=True, **pool)
+        server = create_engine(url, echo=database.echo, **pool)
+        ping_after_idle(server)
+        return server
     if make_url(url).database in (None, "", ":memory:"):
         # An in-memory database lives in one connection: SQLAlchemy keeps it in a pool of one.
         pool = {}
@@ -79,6 +86,38 @@ def _apply_sqlite_fixes(engine: Engine, *, foreign_keys: bool) -> None:
     def _on_begin(connection: Connection) -> None:
         read_only = connection.get_execution_options().get(_SQLITE_READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def ping_after_idle(engine: Engine, *, idle_s: float = PING_AFTER_IDLE_S) -> None:
+    """Before a connection is handed out, asks the server whether it is still there, unless it
+    was given back less than `idle_s` ago (or just opened): SQLAlchemy's `pool_pre_ping` asks
+    every time, a round trip that was one in four of a tracking read's. A connection in use a
+    moment ago is still there but for a kill or a network fault in that moment, which the
+    request then meets as an error, and which makes the pool open fresh connections. After a
+    server restart every connection has been idle as long as the server was down.
+
+    A connection that does not answer is replaced at once (the pool retries the checkout)."""
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _given_back(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is not None and time.monotonic() - idle_since < idle_s:
+            return
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError(str(exc)) from exc
+            raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
