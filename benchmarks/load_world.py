@@ -61,7 +61,8 @@ class World:
     codes: list[str]
     depot: tuple[float, float]
     day: str
-    courier_step: dict[int, int] = field(default_factory=dict)
+    # When the couriers' load starts: their positions count from here (benchmarks.load).
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def dispatcher(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.dispatcher_token}"}
