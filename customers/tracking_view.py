@@ -399,21 +399,32 @@ def _eta_window(
 def _projection(
     session: Session, route_id: int, now: datetime, settings: TrackingSettings
 ) -> public_etas.RouteProjection:
-    """The route's ETAs, shared by every customer of the route for a few seconds."""
+    """The route's ETAs, shared by every customer of the route for a slice of the clock."""
     cache = public_etas.cache_of(session)
-    if cache is not None and (kept := cache.get(route_id, now)) is not None:
+    if cache is None:
+        return _project(session, route_id, now, settings)
+    if (kept := cache.get(route_id, now)) is not None:
         return kept
-    version = cache.version(route_id) if cache is not None else 0
+    with cache.projecting(route_id):
+        # Projected by another reader while this one waited.
+        if (kept := cache.get(route_id, now)) is not None:
+            return kept
+        version = cache.version(route_id)
+        projection = _project(session, route_id, now, settings)
+        cache.put(route_id, now, projection, version=version)
+        return projection
+
+
+def _project(
+    session: Session, route_id: int, now: datetime, settings: TrackingSettings
+) -> public_etas.RouteProjection:
     projected = tracking_etas.route_etas(
         session, route_id, as_courier=None, now=now, settings=settings
     )
-    projection = {
+    return {
         s.stop.id: public_etas.StopEta(s.eta.arrival_at, s.eta.projected_late)
         for s in projected.stops
     }
-    if cache is not None:
-        cache.put(route_id, now, projection, version=version)
-    return projection
 
 
 def _position_if_heading_here(

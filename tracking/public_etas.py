@@ -35,6 +35,7 @@ MAX_ROUTES = 4096
 # Spreads consecutive route ids evenly over a slice (see `PublicEtas._slice`).
 _GOLDEN_FRACTION = 0.6180339887
 _CACHE = "sameday_public_etas"
+_PROJECTING_STRIPES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ class PublicEtas:
         # before a forget is not kept after it.
         self._forgets: dict[int, int] = {}
         self._lock = threading.Lock()
+        # Striped by route id: a bounded set of locks for any number of routes.
+        self._projecting = [threading.Lock() for _ in range(_PROJECTING_STRIPES)]
 
     def _slice(self, route_id: int, now: datetime) -> int:
         """Each route's slices start at an offset of their own: were they all to end at once,
@@ -68,6 +71,12 @@ class PublicEtas:
         arriving then would queue behind."""
         offset_s = (route_id * _GOLDEN_FRACTION) % 1.0 * self.slice_s
         return int((now.timestamp() + offset_s) // self.slice_s)
+
+    def projecting(self, route_id: int) -> threading.Lock:
+        """Held while this process projects the route: the readers that find the projection
+        missing at the same moment (at the end of its slice, or when the process starts)
+        wait for the one projecting it, instead of all projecting it again at once."""
+        return self._projecting[route_id % _PROJECTING_STRIPES]
 
     def version(self, route_id: int) -> int:
         """Read before projecting, handed to `put`."""

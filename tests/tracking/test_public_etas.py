@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from customers import tracking_view
-from infra.db import make_session_factory
+from infra.db import make_session_factory, read_only_session
 from infra.models import StopEventKind
 from infra.settings import TrackingSettings
 from tests.conftest import CommittedDatabase
 from tests.tracking.routes import DEPOT, START, make_tracked_route, projections_counted
-from tracking import public_etas
+from tracking import etas, public_etas
 from tracking.pings import PingIn, record_pings
 from tracking.plausibility import Limits
 from tracking.stop_events import StopReport, record_stop_event
@@ -141,3 +145,37 @@ def public_etas_factory(committed_db: CommittedDatabase) -> sessionmaker[Session
     sessions = make_session_factory(committed_db.engine)
     public_etas.install(sessions, public_etas.PublicEtas(slice_s=SLICE_S))
     return sessions
+
+
+@pytest.mark.slow
+def test_readers_missing_a_projection_at_once_wait_for_one_projection(
+    committed_db: CommittedDatabase, monkeypatch: pytest.MonkeyPatch
+):
+    settings = TrackingSettings()
+    with committed_db.sessions() as session, session.begin():
+        setup = make_tracked_route(session, stops=3)
+    codes = [o.tracking_code for o in setup.orders]
+    sessions = public_etas_factory(committed_db)
+    projections = projections_counted(monkeypatch)
+    counted = etas.route_etas
+
+    def slow(session: Session, route_id: int, **kwargs: Any) -> etas.RouteEtas:
+        # Long enough that every reader misses the projection while it is being made.
+        time.sleep(0.3)
+        return counted(session, route_id, **kwargs)
+
+    monkeypatch.setattr(etas, "route_etas", slow)
+    start = threading.Barrier(len(codes))
+
+    def read(code: str) -> datetime | None:
+        # Read-only: on SQLite, sessions that may write take turns for the whole transaction.
+        with read_only_session(sessions) as session:
+            start.wait(10)
+            view = tracking_view.tracking_view(session, code, now=NOW, settings=settings)
+            return view.eta_from
+
+    with ThreadPoolExecutor(len(codes)) as pool:
+        windows = list(pool.map(read, codes))
+
+    assert projections == [setup.route.id]
+    assert all(window is not None for window in windows)
