@@ -183,7 +183,8 @@ def retry_later(
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     # The server is down, restarting, recovering or dropped the connection: the pool replaces
-    # the connection (infra.db.ping_after_idle) once it is back, so the same request may simply be retried.
+    # the connection (infra.db.ping_after_idle) once it is back, so the same request may
+    # simply be retried.
     # Whether a commit cut off in flight took effect is unknown: the retry's idempotency key
     # or event id makes it count once.
     if not (isinstance(exc, OperationalError) or exc.connection_invalidated):

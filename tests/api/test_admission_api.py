@@ -45,21 +45,14 @@ def test_a_busy_process_opens_no_connection_beyond_its_pool(committed_db: Commit
     """Requests admitted onto the pool's overflow would each open and close a connection of
     their own; with the places taken from the connections kept open, 80 requests at once open
     no more connections than the pool keeps, however large the overflow."""
-    with committed_db.sessions() as session, session.begin():
-        headers = auth_headers(committed_db.settings, make_user(session, role=Role.DISPATCHER))
     pool_size = BACKGROUND_CONNECTIONS + 2
     app = busy_app(committed_db, pool=pool_size, overflow=10, wait_s=60)
     opened: list[object] = []
     event.listen(app.state.engine, "connect", lambda _connection, _record: opened.append(1))
-    limits = httpx.Limits(max_connections=100)
-    with (
-        serving(app) as base,
-        httpx.Client(base_url=base, timeout=60, limits=limits) as http,
-        ThreadPoolExecutor(80) as pool,
-    ):
-        answers = list(pool.map(lambda _: http.get("/orders", headers=headers), range(80)))
 
-    assert [a.status_code for a in answers] == [200] * 80
+    statuses, _ = orders_listed_at_once(committed_db, app, 80)
+
+    assert statuses == [200] * 80
     assert 1 <= len(opened) <= pool_size
 
 
@@ -99,17 +92,27 @@ def test_many_more_requests_than_connections_all_complete_and_return_every_conne
     """Each request uses the database in two steps on worker threads (signing in, then the
     list), the situation that deadlocks a pool smaller than the thread pool: here 120 at once
     against 2 connections all succeed, and no connection stays checked out."""
+    app = busy_app(committed_db, pool=BACKGROUND_CONNECTIONS + 2, wait_s=60)
+
+    statuses, checked_out = orders_listed_at_once(committed_db, app, 120)
+
+    assert statuses == [200] * 120
+    assert checked_out == 0
+
+
+def orders_listed_at_once(
+    committed_db: CommittedDatabase, app: FastAPI, count: int
+) -> tuple[list[int], int]:
+    """`count` dispatchers' GET /orders sent at once to the served app: their statuses, and the
+    connections still checked out once all were answered."""
     with committed_db.sessions() as session, session.begin():
         headers = auth_headers(committed_db.settings, make_user(session, role=Role.DISPATCHER))
-    app = busy_app(committed_db, pool=BACKGROUND_CONNECTIONS + 2, wait_s=60)
-    limits = httpx.Limits(max_connections=200)
+    limits = httpx.Limits(max_connections=count + 20)
     with (
         serving(app) as base,
         httpx.Client(base_url=base, timeout=60, limits=limits) as http,
-        ThreadPoolExecutor(120) as pool,
+        ThreadPoolExecutor(count) as pool,
     ):
-        answers = list(pool.map(lambda _: http.get("/orders", headers=headers), range(120)))
+        answers = list(pool.map(lambda _: http.get("/orders", headers=headers), range(count)))
         checked_out = app.state.engine.pool.checkedout()
-
-    assert [a.status_code for a in answers] == [200] * 120
-    assert checked_out == 0
+    return [a.status_code for a in answers], checked_out

@@ -16,7 +16,13 @@ from infra.db import make_session_factory, read_only_session
 from infra.models import StopEventKind
 from infra.settings import TrackingSettings
 from tests.conftest import CommittedDatabase
-from tests.tracking.routes import DEPOT, START, make_tracked_route, projections_counted
+from tests.tracking.routes import (
+    DEPOT,
+    START,
+    RouteSetup,
+    make_tracked_route,
+    projections_counted,
+)
 from tracking import etas, public_etas
 from tracking.pings import PingIn, record_pings
 from tracking.plausibility import Limits
@@ -89,11 +95,7 @@ def test_customers_of_a_route_share_its_projection_until_a_stop_is_done(
     committed_db: CommittedDatabase, monkeypatch: pytest.MonkeyPatch
 ):
     settings = TrackingSettings()
-    with committed_db.sessions() as session, session.begin():
-        setup = make_tracked_route(session, stops=3)
-    codes = [o.tracking_code for o in setup.orders]
-    # Sessions of a factory of their own: the cache's commit hook is not left on the shared one.
-    sessions = public_etas_factory(committed_db)
+    setup, codes, sessions = tracked_route_with_cache(committed_db)
     projections = projections_counted(monkeypatch)
 
     def views(at: datetime = NOW) -> list[tracking_view.TrackingView]:
@@ -141,10 +143,16 @@ def test_customers_of_a_route_share_its_projection_until_a_stop_is_done(
     assert after_stop[1].eta_from is not None
 
 
-def public_etas_factory(committed_db: CommittedDatabase) -> sessionmaker[Session]:
+def tracked_route_with_cache(
+    committed_db: CommittedDatabase,
+) -> tuple[RouteSetup, list[str], sessionmaker[Session]]:
+    """A departed route of 3 stops, its orders' codes, and sessions that keep projections
+    (of a factory of their own: the cache's commit hook is not left on the shared one)."""
+    with committed_db.sessions() as session, session.begin():
+        setup = make_tracked_route(session, stops=3)
     sessions = make_session_factory(committed_db.engine)
     public_etas.install(sessions, public_etas.PublicEtas(slice_s=SLICE_S))
-    return sessions
+    return setup, [o.tracking_code for o in setup.orders], sessions
 
 
 @pytest.mark.slow
@@ -152,10 +160,7 @@ def test_readers_missing_a_projection_at_once_wait_for_one_projection(
     committed_db: CommittedDatabase, monkeypatch: pytest.MonkeyPatch
 ):
     settings = TrackingSettings()
-    with committed_db.sessions() as session, session.begin():
-        setup = make_tracked_route(session, stops=3)
-    codes = [o.tracking_code for o in setup.orders]
-    sessions = public_etas_factory(committed_db)
+    setup, codes, sessions = tracked_route_with_cache(committed_db)
     projections = projections_counted(monkeypatch)
     counted = etas.route_etas
 
