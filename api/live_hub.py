@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import anyio
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra import live_events
@@ -32,8 +35,12 @@ from infra.live_events import LiveRecord
 from infra.live_signal import LiveSignal
 from infra.settings import LiveSettings
 
+log = logging.getLogger(__name__)
+
 # Events read at once; a longer backlog is read in several goes.
 READ_BATCH = 500
+# How soon a read of the log that failed (the database unreachable) is tried again.
+READ_RETRY_S = 0.5
 # While a hole waits for its transaction, look again this often (it may commit elsewhere).
 GAP_RECHECK_S = 0.1
 # Events a stream may fall behind its client before it is dropped; the browser reconnects
@@ -186,6 +193,8 @@ class LiveHub:
         self._subscriptions: list[Subscription] = []
         self._task: asyncio.Task[None] | None = None
         self._sequence = IdSequence(0, settings.gap_grace_s, clock)
+        # Whether the last read of the log failed: its warning is logged once per outage.
+        self._failing = False
 
     @property
     def open_streams(self) -> int:
@@ -264,13 +273,34 @@ class LiveHub:
                 last_read = self._clock()
                 while True:
                     # A backlog longer than READ_BATCH is read page after page, at once.
-                    records = await anyio.to_thread.run_sync(self._read_new)
+                    try:
+                        records = await anyio.to_thread.run_sync(self._read_new)
+                    except (DBAPIError, PoolTimeout) as exc:
+                        # The database dropped the connection, restarts or is busy: the
+                        # streams keep their reader, which reads again once it answers (the
+                        # pool replaces a dropped connection).
+                        self._read_failed(exc)
+                        await asyncio.sleep(READ_RETRY_S)
+                        continue
+                    self._read_succeeded()
                     for record in self._sequence.take(records):
                         event = LiveEvent.of(record)
                         for subscription in list(self._subscriptions):
                             subscription.offer(event)
                     if len(records) < READ_BATCH or self._sequence.waiting:
                         break
+
+    def _read_failed(self, exc: Exception) -> None:
+        if not self._failing:
+            self._failing = True
+            log.warning(
+                "live events could not be read (%s): retrying every %g s", exc, READ_RETRY_S
+            )
+
+    def _read_succeeded(self) -> None:
+        if self._failing:
+            self._failing = False
+            log.info("live events are read again")
 
     def _read_latest_id(self) -> int:
         with read_only_session(self._sessions) as session:

@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
+import psycopg
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from api.live_hub import IdSequence, LiveHub, StreamFilter, sse_event
@@ -275,3 +277,39 @@ def test_a_quiet_reader_answers_a_commit_at_once():
             hub.unsubscribe(subscription)
 
     assert run(test) < 0.5
+
+
+class DroppedOnceHub(LoggedHub):
+    """A hub whose first read of the log meets a connection the database dropped."""
+
+    def __init__(self, settings: LiveSettings) -> None:
+        super().__init__(settings)
+        self.failures = 0
+
+    def _read_new(self) -> list[LiveRecord]:
+        if self.failures == 0:
+            self.failures += 1
+            dropped = psycopg.OperationalError("server closed the connection unexpectedly")
+            raise OperationalError("SELECT live_event ...", {}, dropped)
+        return super()._read_new()
+
+
+def test_a_read_of_the_log_that_fails_keeps_the_reader_and_its_streams(
+    caplog: pytest.LogCaptureFixture,
+):
+    hub = DroppedOnceHub(LiveSettings(poll_s=30, min_read_interval_s=0.01))
+
+    async def test() -> list[int]:
+        subscription = await hub.subscribe(StreamFilter(DAY))
+        try:
+            await hub.commit(*records(1))
+            await hub.read_up_to(1)
+            await hub.commit(*records(2))
+            await hub.read_up_to(2)
+            return [e.record.id for e in await subscription.take(2)]
+        finally:
+            hub.unsubscribe(subscription)
+
+    assert run(test) == [1, 2]
+    assert hub.failures == 1
+    assert "live events could not be read" in caplog.text
