@@ -33,6 +33,7 @@ from infra.db import read_only_session
 from infra.errors import Unavailable
 from infra.live_events import LiveRecord
 from infra.live_signal import LiveSignal
+from infra.outage import OutageLog
 from infra.settings import LiveSettings
 
 log = logging.getLogger(__name__)
@@ -193,8 +194,11 @@ class LiveHub:
         self._subscriptions: list[Subscription] = []
         self._task: asyncio.Task[None] | None = None
         self._sequence = IdSequence(0, settings.gap_grace_s, clock)
-        # Whether the last read of the log failed: its warning is logged once per outage.
-        self._failing = False
+        self._outage = OutageLog(
+            log,
+            down=f"live events could not be read (%s): retrying every {READ_RETRY_S:g} s",
+            back="live events are read again",
+        )
 
     @property
     def open_streams(self) -> int:
@@ -279,28 +283,16 @@ class LiveHub:
                         # The database dropped the connection, restarts or is busy: the
                         # streams keep their reader, which reads again once it answers (the
                         # pool replaces a dropped connection).
-                        self._read_failed(exc)
+                        self._outage.failed(exc)
                         await asyncio.sleep(READ_RETRY_S)
                         continue
-                    self._read_succeeded()
+                    self._outage.succeeded()
                     for record in self._sequence.take(records):
                         event = LiveEvent.of(record)
                         for subscription in list(self._subscriptions):
                             subscription.offer(event)
                     if len(records) < READ_BATCH or self._sequence.waiting:
                         break
-
-    def _read_failed(self, exc: Exception) -> None:
-        if not self._failing:
-            self._failing = True
-            log.warning(
-                "live events could not be read (%s): retrying every %g s", exc, READ_RETRY_S
-            )
-
-    def _read_succeeded(self) -> None:
-        if self._failing:
-            self._failing = False
-            log.info("live events are read again")
 
     def _read_latest_id(self) -> int:
         with read_only_session(self._sessions) as session:

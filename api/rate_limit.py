@@ -15,6 +15,7 @@ from typing import Protocol
 
 import redis
 
+from infra.outage import OutageLog
 from infra.redis_client import make_redis
 from infra.settings import Settings
 
@@ -85,22 +86,26 @@ class RedisMissLimiter:
         self._client = client
         self._prefix = f"{namespace}:misses:"
         self._fallback = fallback
-        self._failing = False
+        self._outage = OutageLog(
+            log,
+            down="Redis is unreachable (%s): misses are counted per process meanwhile",
+            back="Redis is reachable again: misses are counted across processes",
+        )
 
     def blocked_for_s(self, key: str, now: datetime) -> int | None:
         try:
             # Asked before every tracking read: the count alone, the wait only when blocked.
             count = self._client.get(self._prefix + key)
-            if count is None or int(count) < self.allowed:
-                self._succeeded()
-                return None
-            ttl_s = int(self._client.ttl(self._prefix + key))
+            blocked = count is not None and int(count) >= self.allowed
+            ttl_s = int(self._client.ttl(self._prefix + key)) if blocked else None
         except redis.RedisError as exc:
-            self._failed(exc)
+            self._outage.failed(exc)
             return self._fallback.blocked_for_s(key, now)
-        self._succeeded()
+        self._outage.succeeded()
         # -1: no expiry (cannot happen: it is set with the first miss); -2: expired just now.
-        return None if ttl_s == -2 else max(1, ttl_s if ttl_s > 0 else self.window_s)
+        if ttl_s is None or ttl_s == -2:
+            return None
+        return max(1, ttl_s if ttl_s > 0 else self.window_s)
 
     def record_miss(self, key: str, now: datetime) -> None:
         try:
@@ -110,20 +115,10 @@ class RedisMissLimiter:
             pipe.expire(self._prefix + key, self.window_s, nx=True)
             pipe.execute()
         except redis.RedisError as exc:
-            self._failed(exc)
+            self._outage.failed(exc)
             self._fallback.record_miss(key, now)
             return
-        self._succeeded()
-
-    def _failed(self, exc: Exception) -> None:
-        if not self._failing:
-            self._failing = True
-            log.warning("Redis is unreachable (%s): misses are counted per process meanwhile", exc)
-
-    def _succeeded(self) -> None:
-        if self._failing:
-            self._failing = False
-            log.info("Redis is reachable again: misses are counted across processes")
+        self._outage.succeeded()
 
 
 def make_miss_limiter(settings: Settings) -> MissLimiter:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import redis
 
+from infra.outage import OutageLog
 from infra.redis_client import make_redis
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,13 @@ class LiveRelay:
         self._listening = threading.Event()
         self._thread: threading.Thread | None = None
         self._down_until = 0.0
-        self._down_logged = False
         self._lock = threading.Lock()
+        self._outage = OutageLog(
+            log,
+            down="Redis is unreachable (%s): live streams of other processes learn of new "
+            "events by polling the log until it is back",
+            back="Redis is reachable again: live events are signalled at once",
+        )
 
     @property
     def listening(self) -> bool:
@@ -95,19 +101,9 @@ class LiveRelay:
     def _went_down(self, exc: Exception) -> None:
         with self._lock:
             self._down_until = time.monotonic() + RETRY_S
-            if self._down_logged:
-                return
-            self._down_logged = True
-        log.warning(
-            "Redis is unreachable (%s): live streams of other processes learn of new events "
-            "by polling the log until it is back",
-            exc,
-        )
+        self._outage.failed(exc)
 
     def _came_back(self) -> None:
         with self._lock:
-            if not self._down_logged:
-                return
-            self._down_logged = False
             self._down_until = 0.0
-        log.info("Redis is reachable again: live events are signalled at once")
+        self._outage.succeeded()

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from infra.db import add_session_info
+from infra.outage import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,12 @@ class PositionCache:
         self._ttl_s = ttl_s
         self._store = client.register_script(_STORE_IF_NEWER)
         self._lock = threading.Lock()
-        self._failing = False
+        self._outage = OutageLog(
+            log,
+            down="Redis is unreachable (%s): latest courier positions are read from the "
+            "database until it is back",
+            back="Redis is reachable again: latest courier positions are cached",
+        )
         # Couriers whose newer position could not be written: their entries may be out of date.
         self._stale: set[int] = set()
 
@@ -91,9 +97,9 @@ class PositionCache:
         except redis.RedisError as exc:
             with self._lock:
                 self._stale.add(position.courier_id)
-            self._failed(exc)
+            self._outage.failed(exc)
             return False
-        self._succeeded()
+        self._outage.succeeded()
         return written
 
     def latest(self, courier_id: int) -> LatestPosition | None:
@@ -104,9 +110,9 @@ class PositionCache:
             key = self._key(courier_id)
             fields: dict[str, str] = self._client.hgetall(key)  # type: ignore[assignment]
         except redis.RedisError as exc:
-            self._failed(exc)
+            self._outage.failed(exc)
             return None
-        self._succeeded()
+        self._outage.succeeded()
         if not fields:
             return None
         return LatestPosition(
@@ -132,24 +138,6 @@ class PositionCache:
         self._client.delete(*(self._key(courier_id) for courier_id in stale))
         with self._lock:
             self._stale.difference_update(stale)
-
-    def _failed(self, exc: Exception) -> None:
-        with self._lock:
-            if self._failing:
-                return
-            self._failing = True
-        log.warning(
-            "Redis is unreachable (%s): latest courier positions are read from the database "
-            "until it is back",
-            exc,
-        )
-
-    def _succeeded(self) -> None:
-        with self._lock:
-            if not self._failing:
-                return
-            self._failing = False
-        log.info("Redis is reachable again: latest courier positions are cached")
 
 
 def install(sessions: sessionmaker[Session], cache: PositionCache) -> None:
