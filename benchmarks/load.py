@@ -60,11 +60,11 @@ from benchmarks.load_world import (
 )
 from benchmarks.provenance import RESULTS_DIR, machine, shown, stamp, write_csv
 from benchmarks.replan import percentile
+from routing.instances.city import KM_PER_DEG_LAT
 
 BATCH_POINTS = 50
-# How fast the couriers of the load move (about 29 km/h), and what a degree of latitude is.
+# How fast the couriers of the load move (about 29 km/h).
 SPEED_M_S = 8.0
-METRES_PER_DEGREE = 111_320.0
 NAN = float("nan")
 WARM_UP_S = 2.0
 REGRESSION = 1.2
@@ -265,7 +265,7 @@ def _ping_at(world: World, courier: int, at: datetime) -> dict[str, Any]:
     moved_m = SPEED_M_S * (at - world.started).total_seconds()
     return {
         "device_at": at.isoformat(),
-        "lat": lat + 0.001 * courier + moved_m / METRES_PER_DEGREE,
+        "lat": lat + 0.001 * courier + moved_m / 1000 / KM_PER_DEG_LAT,
         "lng": lng,
     }
 

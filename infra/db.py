@@ -98,13 +98,12 @@ def ping_after_idle(engine: Engine, *, idle_s: float = PING_AFTER_IDLE_S) -> Non
 
     A connection that does not answer is replaced at once (the pool retries the checkout)."""
 
-    @event.listens_for(engine, "connect")
-    def _opened(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    def _idle_from_now(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         record.info[_IDLE_SINCE] = time.monotonic()
 
-    @event.listens_for(engine, "checkin")
-    def _given_back(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        record.info[_IDLE_SINCE] = time.monotonic()
+    # A connection just opened is there as surely as one just given back.
+    event.listen(engine, "connect", _idle_from_now)
+    event.listen(engine, "checkin", _idle_from_now)
 
     @event.listens_for(engine, "checkout")
     def _handed_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
